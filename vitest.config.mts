@@ -17,6 +17,8 @@ export default defineConfig({
       POWERTOOLS_DEV: 'false',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
+      // Node 20 locally; the Lambda runtime is Node 22. The SDK's upgrade notice is noise in test output.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
   },
 });
