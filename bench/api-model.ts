@@ -81,10 +81,20 @@ const fanOut = (strategy: string, calls: ModelledCall[]): ModelledFanOut => ({
 const hostsUsed = (shape: ClusterShape): number =>
   shape.networkMode === 'bridge' ? Math.min(shape.containerInstances, shape.optedInServices * shape.tasksPerService) : 0;
 
-/** Calls that resolve bridge/host tasks' addresses: the container instances, then their EC2 instances. */
-const addressCalls = (shape: ClusterShape): ModelledCall[] => {
+/**
+ * Calls that resolve bridge tasks' addresses: the container instances, then their EC2 instances.
+ * A container instance ARN is bound to one EC2 instance for life and its primary private IP never
+ * changes, so warm (same instances) they are cached: 0.
+ */
+const addressCalls = (shape: ClusterShape, warm: boolean): ModelledCall[] => {
   if (shape.networkMode !== 'bridge') return [];
   const used = hostsUsed(shape);
+  if (warm) {
+    return [
+      call('DescribeContainerInstances', 0, `0 (${used} instance addresses cached)`),
+      call('DescribeInstances', 0, `0 (${used} instance addresses cached)`),
+    ];
+  }
   return [
     call('DescribeContainerInstances', ceilDiv(used, MODEL_LIMITS.describeContainerInstances), `ceil(Cused/100) = ceil(${used}/100)`),
     call('DescribeInstances', ceilDiv(used, MODEL_LIMITS.describeInstancesLowerBound), `ceil(Cused/1000) = ceil(${used}/1000)`),
@@ -112,7 +122,7 @@ export const serviceScopedMinimum = (shape: ClusterShape, warm: boolean): Modell
     describeTaskDefinitions(shape, warm),
     call('ListTasks', o * Math.max(1, ceilDiv(t, MODEL_LIMITS.listTasksPage)), `O*ceil(T/100) = ${o}*ceil(${t}/100)`),
     call('DescribeTasks', ceilDiv(o * t, MODEL_LIMITS.describeTasks), `ceil(O*T/100) = ceil(${o * t}/100)`),
-    ...addressCalls(shape),
+    ...addressCalls(shape, warm),
   ]);
 };
 
@@ -127,7 +137,7 @@ export const clusterScopedMinimum = (shape: ClusterShape, warm: boolean): Modell
     call('ListTasks', Math.max(1, ceilDiv(all, MODEL_LIMITS.listTasksPage)), `ceil(S*T/100) = ceil(${all}/100)`),
     call('DescribeTasks', ceilDiv(all, MODEL_LIMITS.describeTasks), `ceil(S*T/100) = ceil(${all}/100)`),
     describeTaskDefinitions(shape, warm),
-    ...addressCalls(shape),
+    ...addressCalls(shape, warm),
   ]);
 };
 

@@ -38,13 +38,15 @@ describe('minimum API calls', () => {
     expect(asCounts(serviceScopedMinimum(shape({ revisionsPerService: 2 }), false)).DescribeTaskDefinition).toBe(20);
   });
 
-  it('resolves bridge addresses through the container instances hosting opted-in tasks', () => {
-    const counts = asCounts(
-      serviceScopedMinimum(shape({ services: 50, optedInServices: 50, tasksPerService: 20, networkMode: 'bridge', containerInstances: 25 }), false),
-    );
+  it('resolves bridge addresses through the container instances hosting opted-in tasks, cached when warm', () => {
+    const bridge = shape({ services: 50, optedInServices: 50, tasksPerService: 20, networkMode: 'bridge', containerInstances: 25 });
+    const counts = asCounts(serviceScopedMinimum(bridge, false));
     expect(counts.DescribeContainerInstances).toBe(1);
     expect(counts.DescribeInstances).toBe(1);
     expect(counts.DescribeTasks).toBe(10);
+    const warm = asCounts(minimumCalls(bridge, true));
+    expect(warm.DescribeContainerInstances).toBe(0);
+    expect(warm.DescribeInstances).toBe(0);
   });
 
   it('picks the cheaper strategy', () => {
