@@ -1,0 +1,2 @@
+/** Package root of `ecs-task-notifier`: the construct library. */
+export * from './constructs';
