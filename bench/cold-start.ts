@@ -1,0 +1,97 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { median } from './stats';
+
+/**
+ * Cold start of the handler bundles: size on disk and module load time, measured as the median
+ * wall time of fresh `node` processes that require the bundle, minus the median of bare
+ * `node -e ''` processes run interleaved with them (so drift hits both alike).
+ */
+
+/** Where a variant of a handler bundle was written. */
+export interface BundleFile {
+  handler: string;
+  variant: string;
+  file: string;
+}
+
+/**
+ * The naive bundle of a handler: esbuild with tree shaking off (every command of every SDK client
+ * comes along) and no minification, CommonJS for Node 22 as Lambda runs it.
+ */
+export const bundleNaive = async (entry: string, outfile: string): Promise<void> => {
+  mkdirSync(path.dirname(outfile), { recursive: true });
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    treeShaking: false,
+    minify: false,
+    sourcemap: false,
+    logLevel: 'silent',
+  });
+};
+
+/** Wall time in ms of one fresh `node` process running `args`; throws with its stderr if it fails. */
+export const timeNodeProcess = (args: readonly string[], env: NodeJS.ProcessEnv): number => {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, [...args], { env, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`node ${args.join(' ')} failed (${result.status}): ${result.stderr.slice(0, 2_000)}`);
+  return elapsed;
+};
+
+export interface LoadTime {
+  handler: string;
+  variant: string;
+  bytes: number;
+  /** Median wall time of `node -e "require(bundle)"`. */
+  medianProcessMs: number;
+  /** `medianProcessMs` minus the median bare `node -e ''` start. */
+  loadMs: number;
+  samples: number[];
+}
+
+export interface ColdStartResult {
+  bareNodeMs: number;
+  bareSamples: number[];
+  bundles: LoadTime[];
+}
+
+/**
+ * Measures every bundle `runs` times, interleaving bare starts, after one unmeasured warm-up round
+ * (file system cache). `env` must satisfy what the handlers read at import time.
+ */
+export const measureColdStart = (bundles: readonly BundleFile[], runs: number, env: NodeJS.ProcessEnv): ColdStartResult => {
+  const bare = ['-e', ''];
+  const requireArgs = (file: string) => ['-e', `require(${JSON.stringify(file)})`];
+  for (const bundle of bundles) timeNodeProcess(requireArgs(bundle.file), env);
+  timeNodeProcess(bare, env);
+  const bareSamples: number[] = [];
+  const samples = bundles.map(() => [] as number[]);
+  for (let run = 0; run < runs; run++) {
+    bareSamples.push(timeNodeProcess(bare, env));
+    bundles.forEach((bundle, index) => samples[index]!.push(timeNodeProcess(requireArgs(bundle.file), env)));
+  }
+  const bareNodeMs = median(bareSamples);
+  return {
+    bareNodeMs,
+    bareSamples,
+    bundles: bundles.map((bundle, index) => {
+      const medianProcessMs = median(samples[index]!);
+      return {
+        handler: bundle.handler,
+        variant: bundle.variant,
+        bytes: statSync(bundle.file).size,
+        medianProcessMs,
+        loadMs: medianProcessMs - bareNodeMs,
+        samples: samples[index]!,
+      };
+    }),
+  };
+};
