@@ -24,5 +24,13 @@ export interface LogKeys {
 export const recordLogger = (parent: Logger, keys: LogKeys): Logger =>
   parent.createChild({ persistentKeys: stripUndefined(keys) });
 
+/**
+ * Powertools reserves the `service` key (its own service name) and drops it with a warning, so the
+ * ECS service goes out as `ecsService`.
+ */
 const stripUndefined = (keys: LogKeys): Record<string, string> =>
-  Object.fromEntries(Object.entries(keys).filter(([, value]) => value !== undefined)) as Record<string, string>;
+  Object.fromEntries(
+    Object.entries(keys)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => [key === 'service' ? 'ecsService' : key, value]),
+  ) as Record<string, string>;
