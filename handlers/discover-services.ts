@@ -87,7 +87,7 @@ export const describeServices = async (
     }
     for (const failure of response.failures ?? []) {
       if (failure.reason === 'MISSING') {
-        log.warn('Service not found in the cluster; skipped', { service: failure.arn });
+        log.warn('Service not found in the cluster; skipped', { ecsService: failure.arn });
         continue;
       }
       throw new TransientError(
@@ -153,7 +153,7 @@ export const discoverServices = async (event: ObserverEvent, deps: ServiceDiscov
     services.map(async (service): Promise<ServiceMessage | undefined> => {
       const name = service.serviceName;
       if (!name) return undefined;
-      const log = recordLogger(deps.log, { service: name });
+      const log = recordLogger(deps.log, { cluster: event.cluster, service: name });
       const taskDefinitions = await serviceRevisionTargets(service, event.topic, deps, log);
       if (!taskDefinitions.some((revision) => revision.targets.length > 0)) return undefined;
       return {
