@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -12,6 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type ResolvedCluster, resolveCluster, sameCluster } from './clusters';
 import { type HandlerName, handlerCode } from './handler-code';
+import { addNagSuppressions } from './nag';
 import { serviceDiscoveryStatements, taskDiscoveryStatements } from './permissions';
 import type {
   ClusterReference,
@@ -117,7 +118,9 @@ export class EcsTaskNotifier extends Construct {
         this.observerDeadLetterQueue = redrive.queue;
         observerMaxReceiveCount = redrive.maxReceiveCount;
       } else {
-        this.observerDeadLetterQueue = createDeadLetterQueue(this, 'ObserverDeadLetterQueue', key);
+        const deadLetterQueue = createDeadLetterQueue(this, 'ObserverDeadLetterQueue', key);
+        addNagSuppressions(deadLetterQueue, [DLQ_SUPPRESSION('the service discovery function moves failed observer messages here itself')]);
+        this.observerDeadLetterQueue = deadLetterQueue;
       }
     } else {
       const observer = createQueuePair(this, 'Observer', {
@@ -219,6 +222,24 @@ export class EcsTaskNotifier extends Construct {
       ...network,
       reservedConcurrentExecutions: props.notifyReservedConcurrency,
     });
+    if (network.vpc) {
+      // With its own role, lambda.Function does not add the VPC access policy: the ENI actions Lambda
+      // needs to attach the function to the subnets (none of them supports narrower resources usefully).
+      this.taskNotifyFunction.role!.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'AttachToVpc',
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      );
+    }
     key?.grantEncryptDecrypt(this.taskNotifyFunction);
     this.taskDeadLetterQueue.grantSendMessages(this.taskNotifyFunction);
     this.taskNotifyFunction.addEventSource(
@@ -294,6 +315,7 @@ export class EcsTaskNotifier extends Construct {
     const cluster = options.cluster === undefined ? undefined : this.allowedCluster(options.cluster, 'addEventBridgeRule cluster');
     if (!this.eventBridgeDlq) {
       const queue = createDeadLetterQueue(this, 'EventBridgeDeadLetterQueue', this.encryptionKey);
+      addNagSuppressions(queue, [DLQ_SUPPRESSION('it is the dead-letter queue of the EventBridge rule targets')]);
       // EventBridge writes this queue with its own service principal: with a customer key it needs the key too.
       this.encryptionKey?.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:GenerateDataKey*', 'kms:Decrypt');
       this.eventBridgeDlq = { queue, alarm: this.deadLetterAlarm('EventBridgeDeadLetterAlarm', queue, 'EventBridge target') };
@@ -315,6 +337,7 @@ export class EcsTaskNotifier extends Construct {
     assertTopic('addS3Source topic', options.topic);
     const cluster = this.allowedCluster(options.cluster, 'addS3Source cluster');
     this.routes.add(addS3Source(bucket, this.observerQueue, { ...options, cluster: cluster.allowlistEntry }));
+    suppressBucketNotificationsHandler(Stack.of(bucket));
   }
 
   /**
@@ -333,6 +356,7 @@ export class EcsTaskNotifier extends Construct {
     }
     if (!this.streamDlq) {
       const queue = createDeadLetterQueue(this, 'StreamDeadLetterQueue', this.encryptionKey);
+      addNagSuppressions(queue, [DLQ_SUPPRESSION('it is the on-failure destination (dead-letter queue) of the DynamoDB stream pipes')]);
       this.streamDlq = { queue, alarm: this.deadLetterAlarm('StreamDeadLetterAlarm', queue, 'DynamoDB stream pipe') };
     }
     const pipe = new DynamoDbStreamPipe(
@@ -343,6 +367,13 @@ export class EcsTaskNotifier extends Construct {
       { ...options, cluster: cluster.allowlistEntry },
     );
     this.routes.add({ type: 'dynamodb', table: table.tableName, cluster: cluster.allowlistEntry, topic: options.topic });
+    addNagSuppressions(pipe.role.node.findChild('DefaultPolicy'), [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason: 'dynamodb:ListStreams supports no resource-level permissions; stream reads are limited to this table\'s stream ARN',
+        appliesTo: ['Resource::*'],
+      },
+    ]);
     return pipe;
   }
 
@@ -402,7 +433,7 @@ export class EcsTaskNotifier extends Construct {
         resources: [logGroup.logGroupArn],
       }),
     );
-    return new lambda.Function(this, `${id}Function`, {
+    const fn = new lambda.Function(this, `${id}Function`, {
       description: `ecs-task-notifier ${name}`,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -421,6 +452,27 @@ export class EcsTaskNotifier extends Construct {
       },
       ...functionOptions,
     });
+    addNagSuppressions(fn, [
+      {
+        id: 'AwsSolutions-L1',
+        reason: 'Pinned to nodejs22.x on purpose: the pre-built bundles are compiled and tested for target node22',
+      },
+    ]);
+    addNagSuppressions(role.node.findChild('DefaultPolicy'), [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'Resource * only for actions without useful resource-level permissions (ecs:DescribeTaskDefinition, ec2:DescribeInstances, ' +
+          'the VPC ENI actions Lambda needs, X-Ray when tracing) or scoped by the ecs:cluster condition (ecs:ListServices, ecs:ListTasks)',
+        appliesTo: ['Resource::*'],
+      },
+      {
+        id: 'AwsSolutions-IAM5',
+        reason: 'ECS services, tasks and container instances of the allowed clusters only (<type>/<cluster>/*), also under the ecs:cluster condition',
+        appliesTo: [{ regex: '/^Resource::arn:.*:ecs:.*:(service|task|container-instance)\\/.+\\/\\*$/' }],
+      },
+    ]);
+    return fn;
   }
 
   private deadLetterAlarm(id: string, queue: sqs.IQueue, what: string): cloudwatch.Alarm {
@@ -436,6 +488,41 @@ export class EcsTaskNotifier extends Construct {
     return alarm;
   }
 }
+
+/** cdk-nag only recognises a dead-letter queue through another queue's redrive policy. */
+const DLQ_SUPPRESSION = (why: string) => ({
+  id: 'AwsSolutions-SQS3',
+  reason: `This queue is itself a dead-letter queue: ${why}; a DLQ of a DLQ would only move the problem`,
+});
+
+/**
+ * Bucket notifications are configured by CDK's own singleton custom resource (one per stack), whose
+ * role uses the AWS managed basic execution policy and `s3:PutBucketNotification` on `*`.
+ */
+const suppressBucketNotificationsHandler = (stack: Stack): void => {
+  for (const child of stack.node.children) {
+    if (!child.node.id.startsWith('BucketNotificationsHandler')) continue;
+    const role = child.node.tryFindChild('Role');
+    if (!role) continue;
+    addNagSuppressions(role, [
+      {
+        id: 'AwsSolutions-IAM4',
+        reason: 'CDK-managed custom resource that configures S3 bucket notifications; its role and policy are defined by aws-cdk-lib',
+        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+      },
+    ]);
+    const policy = role.node.tryFindChild('DefaultPolicy');
+    if (policy) {
+      addNagSuppressions(policy, [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: 'CDK-managed custom resource: s3:PutBucketNotification on the stack\'s buckets, as defined by aws-cdk-lib',
+          appliesTo: ['Resource::*'],
+        },
+      ]);
+    }
+  }
+};
 
 /** Validated settings with defaults applied. */
 interface Settings {

@@ -32,7 +32,10 @@ export const serviceDiscoveryStatements = (clusters: readonly ResolvedCluster[])
   describeTaskDefinitionStatement(),
 ];
 
-/** What the task discovery function calls: list/describe tasks, container instances and their EC2 instances. */
+/**
+ * What the task discovery function calls: list/describe tasks, container instances and their EC2
+ * instances, and the task definition of a task whose revision the service message did not carry.
+ */
 export const taskDiscoveryStatements = (clusters: readonly ResolvedCluster[]): iam.PolicyStatement[] => [
   new iam.PolicyStatement({
     sid: 'ListTasksOfAllowedClusters',
@@ -57,6 +60,7 @@ export const taskDiscoveryStatements = (clusters: readonly ResolvedCluster[]): i
     actions: ['ec2:DescribeInstances'],
     resources: ['*'],
   }),
+  describeTaskDefinitionStatement(),
 ];
 
 /** `ecs:DescribeTaskDefinition` supports no resource-level permissions. */

@@ -24,17 +24,32 @@ export interface EventBridgeRuleSourceSpec {
 export const EVENTBRIDGE_RETRY = { retryAttempts: 185, maxEventAge: Duration.hours(24) } as const;
 
 /**
- * The target input: with a cluster, `{"cluster", "topic", "event": <the whole event>}` through an
- * input transformer whose path `$` is the whole event; without one, the raw event.
+ * The target input that wraps the whole event: `{"cluster": ..., "topic": ..., "event": <aws.events.event>}`.
+ * `aws.events.event` is EventBridge's predefined input-transformer variable for a copy of the original
+ * event (a JSON object, not escaped, so it stands as a JSON value); no input path is needed.
  */
+export class WrappedEventInput extends events.RuleTargetInput {
+  constructor(
+    private readonly cluster: string,
+    private readonly topic: string | undefined,
+  ) {
+    super();
+  }
+
+  /** The input template; `cluster` may be a token (an ICluster's ARN), resolved by CloudFormation. */
+  get template(): string {
+    const topic = this.topic === undefined ? '' : `"topic":${JSON.stringify(this.topic)},`;
+    return `{"cluster":${JSON.stringify(this.cluster)},${topic}"event":<aws.events.event>}`;
+  }
+
+  override bind(_rule: events.IRule): events.RuleTargetInputProperties {
+    return { inputTemplate: this.template };
+  }
+}
+
+/** The target input: the wrapped event with a cluster, the raw event (undefined) without one. */
 export const observerInput = (cluster: string | undefined, topic: string | undefined): events.RuleTargetInput | undefined =>
-  cluster === undefined
-    ? undefined
-    : events.RuleTargetInput.fromObject({
-        cluster,
-        ...(topic === undefined ? {} : { topic }),
-        event: events.EventField.fromPath('$'),
-      });
+  cluster === undefined ? undefined : new WrappedEventInput(cluster, topic);
 
 /** A rule whose target is the observer queue, with retries and a dead-letter queue on the target. */
 export const addEventBridgeRuleSource = (
