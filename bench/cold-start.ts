@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { bundleHandlers } from '../bin/bundle-handlers';
 import { median } from './stats';
 
 /**
@@ -17,24 +17,29 @@ export interface BundleFile {
   file: string;
 }
 
+/** esbuild overrides of the naive variant: whole SDK clients (tree shaking off, CommonJS builds), readable output. */
+export const NAIVE_BUNDLE = {
+  minify: false,
+  sourcemap: false,
+  esbuild: { treeShaking: false, mainFields: ['main', 'module'] },
+} as const;
+
 /**
- * The naive bundle of a handler: esbuild with tree shaking off (every command of every SDK client
- * comes along) and no minification, CommonJS for Node 22 as Lambda runs it.
+ * Bundles every handler twice under `outRoot`: `ours/<name>/index.js` exactly as the construct ships
+ * it (bin/bundle-handlers.ts defaults, minus the source map) and `naive/<name>/index.js`.
  */
-export const bundleNaive = async (entry: string, outfile: string): Promise<void> => {
-  mkdirSync(path.dirname(outfile), { recursive: true });
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    treeShaking: false,
-    minify: false,
-    sourcemap: false,
-    logLevel: 'silent',
+export const bundleVariants = async (outRoot: string): Promise<BundleFile[]> => {
+  const ours = await bundleHandlers({ outdir: path.join(outRoot, 'ours'), sourcemap: false });
+  const naive = await bundleHandlers({
+    outdir: path.join(outRoot, 'naive'),
+    minify: NAIVE_BUNDLE.minify,
+    sourcemap: NAIVE_BUNDLE.sourcemap,
+    esbuild: { ...NAIVE_BUNDLE.esbuild, mainFields: [...NAIVE_BUNDLE.esbuild.mainFields], logLevel: 'error' },
   });
+  return [
+    ...ours.map((bundle) => ({ handler: bundle.name, variant: 'ours', file: bundle.file })),
+    ...naive.map((bundle) => ({ handler: bundle.name, variant: 'naive', file: bundle.file })),
+  ];
 };
 
 /** Wall time in ms of one fresh `node` process running `args`; throws with its stderr if it fails. */
