@@ -23,6 +23,17 @@ export const IDEMPOTENCY_KEY_JMESPATH = '[eventId, taskArn, container]' as const
 /** Default lifetime of an idempotency record: replays within a day never POST twice. */
 export const DEFAULT_IDEMPOTENCY_EXPIRY_SECONDS = 86_400;
 
+/**
+ * The idempotency store could not decide (another execution holds the target in progress, or
+ * DynamoDB failed): nothing was POSTed by this attempt; retry later. Not a notify failure.
+ */
+export class IdempotencyRetryLaterError extends TransientError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'IdempotencyRetryLaterError';
+  }
+}
+
 /** A notification result, marked when it was replayed from the idempotency store instead of POSTed. */
 export type IdempotentNotifyResult = NotifyResult & { duplicate?: boolean };
 
@@ -47,7 +58,7 @@ export interface IdempotentNotifier {
    * Notifies at most once per key. A stored result comes back with `duplicate: true` and no POST.
    * Errors of `notify` propagate unchanged and delete the in-progress record, so a retry or a
    * redrive from the DLQ can POST again. An execution in progress elsewhere and persistence
-   * failures become TransientErrors (retry later).
+   * failures become {@link IdempotencyRetryLaterError}s (transient: retry later).
    */
   notifyOnce(message: TaskMessage, options: PostOptions): Promise<IdempotentNotifyResult>;
 }
@@ -77,12 +88,12 @@ export const createIdempotentNotifier = (options: IdempotentNotifierOptions): Id
         return (await idempotent(message, postOptions)) as IdempotentNotifyResult;
       } catch (error) {
         if (error instanceof IdempotencyAlreadyInProgressError) {
-          throw new TransientError(`notification already in progress elsewhere: ${error.message}`, { cause: error });
+          throw new IdempotencyRetryLaterError(`notification already in progress elsewhere: ${error.message}`, { cause: error });
         }
         if (error instanceof IdempotencyUnknownError) {
           // The store failed (e.g. DynamoDB throttled): nothing is known about this target yet.
           const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-          throw new TransientError(`idempotency store failed: ${error.message}${cause}`, { cause: error });
+          throw new IdempotencyRetryLaterError(`idempotency store failed: ${error.message}${cause}`, { cause: error });
         }
         throw error;
       }

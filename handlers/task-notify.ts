@@ -5,7 +5,7 @@ import { createSqsClient } from './clients';
 import { DEFAULT_NOTIFY_TIMEOUT_MS, METRIC } from './constants';
 import { positiveIntEnv, requireEnv } from './env';
 import { errorMessage, PermanentError, TransientError } from './errors';
-import { DEFAULT_IDEMPOTENCY_EXPIRY_SECONDS, idempotentNotifier } from './idempotency';
+import { DEFAULT_IDEMPOTENCY_EXPIRY_SECONDS, IdempotencyRetryLaterError, idempotentNotifier } from './idempotency';
 import { TaskMessageSchema } from './messages';
 import { createNotifyAgent, notifyTask } from './notify';
 import { logger, metrics, recordLogger } from './observability';
@@ -79,7 +79,9 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
         metrics.addMetric(METRIC.tasksNotified, MetricUnit.Count, 1);
         log.info('Task notified', { status: result.status });
       } catch (error) {
-        if (error instanceof PermanentError) {
+        if (error instanceof IdempotencyRetryLaterError) {
+          log.warn('Idempotency store cannot confirm this target yet; will be retried', { reason: error.message });
+        } else if (error instanceof PermanentError) {
           metrics.addMetric(METRIC.notifyPermanentFailures, MetricUnit.Count, 1);
           log.error('Task refused the notification; not retried', { reason: error.message });
         } else if (error instanceof TransientError) {

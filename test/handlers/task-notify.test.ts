@@ -202,6 +202,17 @@ describe('task notify handler', () => {
     expect(dlqMessages()).toEqual([{ queue: DLQ_URL, body: JSON.stringify(message), reason: expect.stringMatching(/gave up after 3 receive\(s\).*ECONNREFUSED/) }]);
   });
 
+  it('an unavailable idempotency store fails the record without POSTing', async () => {
+    const counts = metricCounts();
+    process.env.IDEMPOTENCY_TABLE_NAME = 'no-such-table';
+    const batch = sqsEvent([toApp({ eventId: newEventId() }), toApp({ eventId: newEventId() }), 'not json']);
+    const response = await handler(batch, lambdaContext());
+    expect(response.batchItemFailures.map((item) => item.itemIdentifier).sort()).toEqual(['m-0', 'm-1']);
+    expect(app.requests).toHaveLength(0);
+    expect(counts[METRIC.notifyTransientFailures]).toBeUndefined();
+    expect(dlqMessages().map((item) => item.body)).toEqual(['not json']);
+  });
+
   it('bad task messages go to the DLQ with a reason; their neighbours are notified', async () => {
     const good = toApp({ eventId: newEventId() });
     const batch = sqsEvent(['{"eventId":', { ...good, port: 70_000 }, { ...good, taskArn: undefined }, good]);
