@@ -64,6 +64,8 @@ export interface TargetReport {
   uri: string;
   /** Topics label (undefined: every event). */
   topics: string[] | undefined;
+  /** Accepted events this target should receive (RUNNING, opted in, topic wanted). */
+  expectedEvents: string[];
   /** POSTs received, in arrival order. */
   deliveries: DeliveryReport[];
 }
