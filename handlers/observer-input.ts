@@ -60,6 +60,16 @@ export const S3TestEventSchema = z.object({
   HostId: z.string().optional(),
 });
 
+/**
+ * Powertools' S3 notification schema, except that `sourceIPAddress` may be any string: S3 reports
+ * IPv6 clients of its dual-stack endpoints there too, and such an upload must not be dead-lettered.
+ */
+export const S3NotificationSchema = z.object({
+  Records: z
+    .array(S3Schema.shape.Records.element.extend({ requestParameters: z.object({ sourceIPAddress: z.string() }) }))
+    .min(1),
+});
+
 /** What an EventBridge event's `detail` may say about where it goes. */
 const EventBridgeRoutingSchema = z.object({
   cluster: ClusterRefSchema.optional(),
@@ -145,7 +155,7 @@ export const sentTime = (record: Pick<SQSRecord, 'attributes'>): string => {
 };
 
 const parseS3Notification = (value: unknown): Parsed => {
-  const notification = validate(S3Schema, value, 'S3 notification');
+  const notification = validate(S3NotificationSchema, value, 'S3 notification');
   const drafts = notification.Records.map((record): Draft => {
     const bucket = record.s3.bucket.name;
     const object = record.s3.object;

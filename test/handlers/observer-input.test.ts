@@ -314,6 +314,11 @@ describe('S3 notifications', () => {
     expect(events).toMatchObject([{ cluster: 'other', topic: 't', source: 'aws:s3' }]);
   });
 
+  it('accepts an upload from an IPv6 client', () => {
+    const ipv6 = { ...s3Record('a.json'), requestParameters: { sourceIPAddress: '2001:db8::10' } };
+    expect(parse(s3Notification(ipv6), config('demo')).events).toHaveLength(1);
+  });
+
   it('rejects a record that fails the S3 schema', () => {
     const broken = s3Record('a.json') as Record<string, unknown>;
     delete broken.s3;

@@ -1,3 +1,4 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -112,7 +113,10 @@ beforeEach(() => {
   vi.stubEnv('SOURCE_ROUTES', ROUTES);
 });
 
-afterEach(() => vi.unstubAllEnvs());
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+});
 
 describe('loadServiceDiscoveryConfig', () => {
   it('reads every setting from the environment it is given', () => {
@@ -224,8 +228,12 @@ describe('handler', () => {
   });
 
   it('acknowledges the S3 test event without ECS calls or dead-lettering', async () => {
+    const info = vi.spyOn(Logger.prototype, 'info');
     const body = readFileSync(join(EVENTS_DIR, 's3-test-event.json'), 'utf8');
     const response = await handler(batch(sqsRecord('test', body), sqsRecord('ok', '{"cluster":"demo"}')), context);
+    expect(info).toHaveBeenCalledWith('Acknowledged and ignored', {
+      ignored: 's3:TestEvent for bucket demo-config-bucket at 2026-11-22T02:00:00.000Z',
+    });
     expect(response.batchItemFailures).toEqual([]);
     expect(deadLettered()).toEqual([]);
     expect(ecsClustersCalled()).toEqual(['demo', 'demo']);
