@@ -1,5 +1,14 @@
-import type { ReplayReport } from '../bin/local/types';
+import type { DeliveryReport, ServiceReport, TargetReport, TaskReport } from '../bin/local/types';
 import type { TaskMessage } from '../handlers/messages';
+
+/** The part of the simulator's service report these helpers read. */
+export interface ServiceDeliveries extends Pick<ServiceReport, 'name' | 'optedIn'> {
+  tasks: (Pick<TaskReport, 'taskArn' | 'lastStatus'> & {
+    targets: (Pick<TargetReport, 'container' | 'address' | 'uri'> & {
+      deliveries: Pick<DeliveryReport, 'eventId' | 'status' | 'msFromEvent'>[];
+    })[];
+  })[];
+}
 
 /** How one event's notifications went, from the simulator's report. */
 export interface EventDeliveryStats {
@@ -14,7 +23,7 @@ export interface EventDeliveryStats {
 const isSuccess = (status: number): boolean => status >= 200 && status <= 299;
 
 /** Per-event delivery statistics: every target's first successful POST for `eventId`. */
-export const eventDeliveryStats = (report: Pick<ReplayReport, 'services'>, eventId: string): EventDeliveryStats => {
+export const eventDeliveryStats = (report: { services: readonly ServiceDeliveries[] }, eventId: string): EventDeliveryStats => {
   let notified = 0;
   let duplicates = 0;
   let lastMs: number | undefined;
@@ -45,7 +54,7 @@ export const splitAddress = (address: string): { host: string; port: number } =>
  * every opted-in service, addressed as the simulator reports it. The bare loop POSTs exactly these.
  */
 export const taskMessagesFromReport = (
-  report: Pick<ReplayReport, 'services' | 'cluster'>,
+  report: { services: readonly ServiceDeliveries[]; cluster: string },
   event: { eventId: string; source: string; time: string; detail: unknown },
 ): TaskMessage[] => {
   const messages: TaskMessage[] = [];
