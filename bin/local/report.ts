@@ -17,10 +17,36 @@ import type {
 } from './types';
 import { isLabelled, type SimCluster, type SimTask } from './world';
 
+/** An observer message as sent. */
+export interface ObserverSend {
+  sentAt: number;
+  /** `eventId` of an observer wrapper message. */
+  eventId?: string;
+  /** Service names the observer wrapper restricts the event to. */
+  services?: string[];
+}
+
+/** Reads the `eventId` and `services` of an observer wrapper message; other bodies give nothing. */
+export const observerSend = (body: string, sentAt = Date.now()): ObserverSend => {
+  const send: ObserverSend = { sentAt };
+  try {
+    const json = JSON.parse(body) as { eventId?: unknown; services?: unknown };
+    if (json && typeof json === 'object') {
+      if (typeof json.eventId === 'string') send.eventId = json.eventId;
+      if (Array.isArray(json.services) && json.services.every((item) => typeof item === 'string')) {
+        send.services = (json.services as string[]).map((ref) => ref.slice(ref.lastIndexOf('/') + 1));
+      }
+    }
+  } catch {
+    // not JSON: no restriction
+  }
+  return send;
+};
+
 /** What the simulation saw flowing through the pipeline. */
 export interface EventTrace {
-  /** Times observer messages were sent. */
-  observerSends: number[];
+  /** Observer messages sent: when, and the services they name (observer wrapper `services`), if any. */
+  observerSends: ObserverSend[];
   /** Events service discovery accepted (seen on the service queue). */
   events: Map<string, { eventId: string; topic: string | undefined; source: string | undefined; services: Set<string>; firstSeenAt: number }>;
   /** Last ApproximateReceiveCount a handler saw per message id. */
@@ -70,14 +96,20 @@ export const buildReport = (input: ReportInput): ReplayReport => {
     source: event.source,
     services: [...event.services].sort(),
   }));
-  /** When the observer message of an event was sent: the last send before service discovery queued it. */
-  const originOf = (eventId: string | undefined): number | undefined => {
+  /**
+   * The observer message of an event: the one carrying its event id, else the last one sent
+   * before service discovery queued the event.
+   */
+  const sendOf = (eventId: string | undefined): ObserverSend | undefined => {
+    const named = trace.observerSends.find((send) => send.eventId !== undefined && (send.eventId === eventId || eventId?.startsWith(`${send.eventId}#`)));
+    if (named) return named;
     const event = eventId === undefined ? undefined : trace.events.get(eventId);
     const limit = event?.firstSeenAt ?? Number.POSITIVE_INFINITY;
-    let origin: number | undefined;
-    for (const sentAt of trace.observerSends) if (sentAt <= limit && (origin === undefined || sentAt > origin)) origin = sentAt;
+    let origin: ObserverSend | undefined;
+    for (const send of trace.observerSends) if (send.sentAt <= limit && (origin === undefined || send.sentAt > origin.sentAt)) origin = send;
     return origin;
   };
+  const originOf = (eventId: string | undefined): number | undefined => sendOf(eventId)?.sentAt;
 
   const byTarget = new Map<string, ReceivedRequest[]>();
   for (const request of listeners.received) {
@@ -98,7 +130,9 @@ export const buildReport = (input: ReportInput): ReplayReport => {
     }
   }
   for (const event of trace.events.values()) {
+    const only = sendOf(event.eventId)?.services;
     for (const task of world.tasks.values()) {
+      if (only && !only.includes(task.service)) continue;
       for (const container of task.containers) {
         if (!wantsEvent(task, container.name, event.topic)) continue;
         const key = targetKey(event.eventId, task.arn, container.name);

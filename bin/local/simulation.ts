@@ -7,7 +7,7 @@ import { AwsFaultInjector, type LocalEndpoints, sharedEndpoints } from './endpoi
 import { EventSourceMapping, type InvocationOutcome } from './event-source';
 import { type FunctionName, mergeFaults } from './faults';
 import { lambdaContext } from './lambda-context';
-import { buildReport, type EventTrace } from './report';
+import { buildReport, type EventTrace, observerSend } from './report';
 import { type SimMessage, type SimQueue, SqsBroker } from './sqs-broker';
 import { TaskListeners } from './task-listeners';
 import type { Counters, DrainOptions, QueueRole, ReplayReport, Simulation, SimulationOptions } from './types';
@@ -266,7 +266,7 @@ export const startSimulation = async (options: SimulationOptions): Promise<Simul
     sendObserverMessage: async (body) => {
       if (closed) throw new Error('Simulation is closed');
       broker.counter.add('SendMessage');
-      trace.observerSends.push(Date.now());
+      trace.observerSends.push(observerSend(body));
       const message = broker.enqueue(queues.observer, body);
       for (let copy = 1; copy < faults.observerDeliveries; copy++) broker.enqueue(queues.observer, body, {}, message.messageId);
       return message.messageId;
