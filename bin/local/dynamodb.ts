@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 
 /** A running in-memory DynamoDB (dynalite) on loopback. */
@@ -64,7 +64,14 @@ export const createIdempotencyTable = async (endpoint: string, tableName: string
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
     }
-    await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: tableName });
+    // The SDK waiter polls at most once a second; a local table is ACTIVE within ~50 ms.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      if (Table?.TableStatus === 'ACTIVE') return;
+      if (Date.now() > deadline) throw new Error(`Table ${tableName} is not ACTIVE after 30 s (${Table?.TableStatus ?? 'unknown'})`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   } finally {
     client.destroy();
   }
