@@ -8,6 +8,7 @@ import {
   type Service,
 } from '@aws-sdk/client-ecs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { mapConcurrent } from './concurrency';
 import { API_LIMITS } from './constants';
 import type { LabelNames } from './env';
 import { errorMessage, PermanentError, TransientError } from './errors';
@@ -43,6 +44,9 @@ export interface ServiceDiscoveryResult {
   /** One per service with at least one target: what went to the service queue. */
   messages: ServiceMessage[];
 }
+
+/** Services whose task definitions are looked up at once (each revision is described once anyway). */
+const SERVICE_CONCURRENCY = 10;
 
 const chunk = <T>(items: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, (index + 1) * size));
@@ -149,8 +153,10 @@ export const discoverServices = async (event: ObserverEvent, deps: ServiceDiscov
   const { ecs } = deps.clients;
   const refs = event.services ?? (await listServiceArns(ecs, event.cluster));
   const services = refs.length > 0 ? await describeServices(ecs, event.cluster, refs, deps.log) : [];
-  const messages = await Promise.all(
-    services.map(async (service): Promise<ServiceMessage | undefined> => {
+  const messages = await mapConcurrent(
+    services,
+    SERVICE_CONCURRENCY,
+    async (service): Promise<ServiceMessage | undefined> => {
       const name = service.serviceName;
       if (!name) return undefined;
       const log = recordLogger(deps.log, { cluster: event.cluster, service: name });
@@ -167,7 +173,7 @@ export const discoverServices = async (event: ObserverEvent, deps: ServiceDiscov
         ...(service.serviceArn === undefined ? {} : { serviceArn: service.serviceArn }),
         taskDefinitions,
       };
-    }),
+    },
   );
   return { listed: services.length, messages: messages.filter((message) => message !== undefined) };
 };

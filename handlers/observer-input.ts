@@ -112,6 +112,8 @@ type RouteKey = { type: 's3'; bucket: string; key: string; eventName: string } |
 
 /** One event read from the input, before its cluster is settled. */
 interface Draft {
+  /** Names the event in error messages. */
+  what: string;
   eventId?: string;
   source: string;
   time?: string;
@@ -162,6 +164,7 @@ const parseS3Notification = (value: unknown): Parsed => {
     const key = decodeS3Key(object.key);
     const version = object.sequencer ?? object.versionId;
     return {
+      what: `S3 object s3://${bucket}/${key}`,
       ...(version === undefined ? {} : { eventId: `s3:${bucket}/${key}#${version}` }),
       source: 'aws:s3',
       time: record.eventTime,
@@ -190,6 +193,7 @@ const dynamoDbDraft = (record: DynamoDbRecord): Draft => {
   const change = record.dynamodb;
   const created = change.ApproximateCreationDateTime;
   return {
+    what: `DynamoDB record ${record.eventID} of table ${table}`,
     eventId: record.eventID,
     source: 'aws:dynamodb',
     ...(created === undefined ? {} : { time: new Date(created * 1_000).toISOString() }),
@@ -212,6 +216,7 @@ const parseEventBridge = (value: unknown): Parsed => {
   return {
     drafts: [
       {
+        what: `EventBridge event ${event.id} (${event.source})`,
         eventId: event.id,
         source: event.source,
         time: event.time,
@@ -228,8 +233,9 @@ const ignoreS3TestEvent = (value: unknown): Parsed => {
   return { drafts: [], ignored: [`s3:TestEvent for bucket ${test.Bucket} at ${test.Time}`] };
 };
 
-const UNKNOWN_SHAPE =
-  'unknown message shape: expected an observer message {"cluster":...}, an EventBridge event, an S3 notification, a DynamoDB stream record or a JSON array of them';
+const AWS_SHAPES = 'an EventBridge event, an S3 notification or a DynamoDB stream record';
+const UNKNOWN_SHAPE = `unknown message shape: expected an observer message {"cluster":...}, ${AWS_SHAPES}, or a JSON array of them`;
+const UNKNOWN_WRAPPED_SHAPE = `event: unknown event shape: expected ${AWS_SHAPES}`;
 
 /** An original AWS event (not an observer message), raw or inside a wrapper. */
 const parseAwsEvent = (value: unknown): Parsed | undefined => {
@@ -258,12 +264,12 @@ const parseObserverMessage = (value: unknown): Parsed => {
   };
   if (message.event === undefined) {
     return {
-      drafts: [{ source: 'observer', detail: null, ...override, ...(message.eventId === undefined ? {} : { eventId: message.eventId }) }],
+      drafts: [{ what: 'observer message', source: 'observer', detail: null, ...override, ...(message.eventId === undefined ? {} : { eventId: message.eventId }) }],
       ignored: [],
     };
   }
   const inner = parseAwsEvent(message.event);
-  if (inner === undefined) throw new PermanentError(`observer message: event: ${UNKNOWN_SHAPE.replace('an observer message {"cluster":...}, ', '')}`);
+  if (inner === undefined) throw new PermanentError(`observer message: ${UNKNOWN_WRAPPED_SHAPE}`);
   const many = inner.drafts.length > 1;
   return {
     drafts: inner.drafts.map((draft, index) => {
@@ -311,7 +317,7 @@ const finish = (draft: Draft, fallbackId: string, fallbackTime: string, config: 
     return [{ ...base, cluster: draft.cluster, ...(draft.topic === undefined ? {} : { topic: draft.topic }), ...services }];
   }
   if (draft.route === undefined) {
-    throw new PermanentError(`${draft.source === 'observer' ? 'observer message' : `event from ${draft.source}`}: no cluster`);
+    throw new PermanentError(`${draft.what}: no cluster: give detail.cluster, or wrap the event in an observer message with "cluster"`);
   }
   return routeTargets(draft.route, config).map((target) => {
     const topic = draft.topic ?? target.topic;

@@ -212,7 +212,7 @@ describe('EventBridge events', () => {
   });
 
   it('rejects an event without a cluster, and a detail.cluster of the wrong type', () => {
-    expect(rejection(eventBridge({ something: 1 }))).toMatch(/com\.example\.catalog: no cluster/);
+    expect(rejection(eventBridge({ something: 1 }))).toMatch(/^EventBridge event eb-0001 \(com\.example\.catalog\): no cluster/);
     expect(rejection(eventBridge({ cluster: 42 }))).toMatch(/EventBridge event: detail: cluster/);
     expect(rejection(eventBridge('just a string'))).toMatch(/no cluster/);
   });
@@ -416,7 +416,7 @@ describe('bad input', () => {
     ['a number', 42, /unknown message shape/],
     ['a string', '"demo"', /unknown message shape/],
     ['null', 'null', /unknown message shape/],
-    ['an unknown wrapped event', { cluster: 'demo', event: { hello: 'world' } }, /observer message: event: unknown message shape/],
+    ['an unknown wrapped event', { cluster: 'demo', event: { hello: 'world' } }, /observer message: event: unknown event shape/],
   ])('%s is a PermanentError', (_name, body, reason) => {
     expect(rejection(body)).toMatch(reason);
   });
