@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NOTIFY_HEADERS } from '../../handlers/constants';
 import { PermanentError, TransientError } from '../../handlers/errors';
@@ -117,6 +119,41 @@ describe('notifyTask', () => {
     } finally {
       keepAlive.destroy();
       await own.close();
+    }
+  });
+});
+
+describe('stale keep-alive connections', () => {
+  it('a reset on a reused connection is sent once more on a fresh one', async () => {
+    // The task drops the connection when a second request arrives on it (as when its idle
+    // timeout closes the socket just as the next POST is sent).
+    const perSocket = new WeakMap<Socket, number>();
+    let received = 0;
+    let connections = 0;
+    const server = http.createServer((request, response) => {
+      received++;
+      const count = (perSocket.get(request.socket) ?? 0) + 1;
+      perSocket.set(request.socket, count);
+      if (count > 1) {
+        request.socket.destroy();
+        return;
+      }
+      request.resume();
+      request.on('end', () => response.end('ok'));
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const keepAlive = createNotifyAgent();
+    try {
+      await expect(notifyTask(taskMessage({ port, eventId: 'e1' }), { agent: keepAlive, timeoutMs: 2_000 })).resolves.toEqual({ status: 200 });
+      await expect(notifyTask(taskMessage({ port, eventId: 'e2' }), { agent: keepAlive, timeoutMs: 2_000 })).resolves.toEqual({ status: 200 });
+      expect(connections).toBe(2);
+      expect(received).toBe(3);
+    } finally {
+      keepAlive.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });
