@@ -263,10 +263,9 @@ const parseObserverMessage = (value: unknown): Parsed => {
     ...(message.detail === undefined ? {} : { detail: message.detail }),
   };
   if (message.event === undefined) {
-    return {
-      drafts: [{ what: 'observer message', source: 'observer', detail: null, ...override, ...(message.eventId === undefined ? {} : { eventId: message.eventId }) }],
-      ignored: [],
-    };
+    const draft: Draft = { what: 'observer message', source: 'observer', detail: null, ...override };
+    if (message.eventId !== undefined) draft.eventId = message.eventId;
+    return { drafts: [draft], ignored: [] };
   }
   const inner = parseAwsEvent(message.event);
   if (inner === undefined) throw new PermanentError(`observer message: ${UNKNOWN_WRAPPED_SHAPE}`);

@@ -171,6 +171,7 @@ describe('handler', () => {
       ['invalid-name', '{"cluster":"no such cluster!"}'],
       ['forbidden', '{"cluster":"prod"}'],
       ['unknown-shape', '[1]'],
+      ['no-route', readFileSync(join(EVENTS_DIR, 's3-object-created.json'), 'utf8').replaceAll('demo-config-bucket', 'unrouted-bucket')],
     ] as const;
     const response = await handler(
       batch(sqsRecord('good-1', '{"cluster":"demo"}'), ...bad.map(([id, body]) => sqsRecord(id, body)), sqsRecord('good-2', '{"cluster":"other"}')),
@@ -187,6 +188,7 @@ describe('handler', () => {
     }
     expect(dlq.find((item) => item.sourceMessageId === 'forbidden')!.reason).toMatch(/"prod" is not in ALLOWED_CLUSTERS/);
     expect(dlq.find((item) => item.sourceMessageId === 'bad-json')!.reason).toMatch(/not JSON/);
+    expect(dlq.find((item) => item.sourceMessageId === 'no-route')!.reason).toMatch(/no SOURCE_ROUTES entry .*bucket unrouted-bucket/);
     // Only the good records reached ECS.
     expect(new Set(ecsClustersCalled())).toEqual(new Set(['demo', 'other']));
     expect(serviceMessages().map((message) => message.service).sort()).toEqual(['orders-api', 'reports']);
