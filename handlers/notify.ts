@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { isIP } from 'node:net';
 import { NOTIFY_HEADERS } from './constants';
 import { PermanentError, TransientError } from './errors';
 import { notificationBody, type TaskMessage } from './messages';
@@ -100,9 +101,11 @@ export interface NotifyResult {
 /**
  * Notifies one task target: POST with the notification body and headers, then classify.
  * Returns on 2xx; throws a TransientError (408, 429, 5xx, timeout, connection error) or a
- * PermanentError (`task answered <status>`) otherwise.
+ * PermanentError (`task answered <status>`, or a host that is not an IP address) otherwise.
  */
 export const notifyTask = async (message: TaskMessage, options: PostOptions): Promise<NotifyResult> => {
+  // Discovery only ever queues IP addresses; a hostname would mean a forged or corrupted message.
+  if (isIP(message.host) === 0) throw new PermanentError(`task host must be an IP address, got "${message.host}"`);
   const url = notifyUrl(message);
   let status: number;
   try {

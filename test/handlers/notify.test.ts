@@ -99,6 +99,12 @@ describe('notifyTask', () => {
     expect((error as Error).message).toMatch(/within 150 ms/);
   });
 
+  it('refuses a host that is not an IP address without connecting anywhere', async () => {
+    const error = await notifyTask(taskMessage({ host: 'example.com' }), options).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PermanentError);
+    expect((error as Error).message).toMatch(/IP address/);
+  });
+
   it('connection refused is transient', async () => {
     const port = await closedPort();
     const error = await notifyTask(taskMessage({ port }), options).catch((caught: unknown) => caught);
