@@ -165,7 +165,7 @@ export const originalDesignCalls = (shape: ClusterShape): ModelledFanOut => {
   return fanOut('original design', [
     call('ListServices', ceilDiv(s, MODEL_LIMITS.listServicesPage), `ceil(S/100) = ceil(${s}/100)`),
     call('DescribeServices', ceilDiv(s, MODEL_LIMITS.describeServices), `ceil(S/10) = ceil(${s}/10)`),
-    call('DescribeTaskDefinition', s, `S = ${s}`),
+    call('DescribeTaskDefinition', s, 'S'),
     call('ListTasks', o * taskPages, `O*ceil(T/100) = ${o}*${taskPages}`),
     call('DescribeTasks', o * ceilDiv(t, MODEL_LIMITS.describeTasks), `O*ceil(T/100) = ${o}*ceil(${t}/100)`),
     call('ListContainerInstances', o * instancePages, `O*max(1,ceil(C/100)) = ${o}*${instancePages}`),

@@ -100,15 +100,29 @@ export const barChartSvg = (options: BarChartOptions): string => {
       `<text x="${(groupX + groupWidth * 0.4).toFixed(1)}" y="${margin.top + plotHeight + 18}" text-anchor="middle">${escapeXml(group.label)}</text>`,
     );
   });
-  const legendY = height - 24;
-  let legendX = margin.left;
+  // Legend rows, wrapped to the plot width, drawn upwards from the bottom edge.
+  const itemWidth = (series: ChartSeries): number => 28 + series.name.length * 7;
+  const rows: ChartSeries[][] = [[]];
+  let rowWidth = 0;
   for (const series of options.series) {
-    parts.push(
-      `<rect x="${legendX}" y="${legendY - 10}" width="12" height="12" fill="${escapeXml(series.color)}"/>`,
-      `<text x="${legendX + 16}" y="${legendY}">${escapeXml(series.name)}</text>`,
-    );
-    legendX += 28 + series.name.length * 7;
+    if (rowWidth + itemWidth(series) > width - margin.left - margin.right && rows[rows.length - 1]!.length > 0) {
+      rows.push([]);
+      rowWidth = 0;
+    }
+    rows[rows.length - 1]!.push(series);
+    rowWidth += itemWidth(series);
   }
+  rows.forEach((row, rowIndex) => {
+    const legendY = height - 10 - (rows.length - 1 - rowIndex) * 18;
+    let legendX = margin.left;
+    for (const series of row) {
+      parts.push(
+        `<rect x="${legendX}" y="${legendY - 10}" width="12" height="12" fill="${escapeXml(series.color)}"/>`,
+        `<text x="${legendX + 16}" y="${legendY}">${escapeXml(series.name)}</text>`,
+      );
+      legendX += itemWidth(series);
+    }
+  });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 };

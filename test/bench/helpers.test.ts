@@ -57,4 +57,11 @@ describe('SVG chart', () => {
     expect(svg).toContain('a &amp; b');
     expect(escapeXml('"<&>"')).toBe('&quot;&lt;&amp;&gt;&quot;');
   });
+
+  it('wraps a legend wider than the plot onto more rows', () => {
+    const series = Array.from({ length: 6 }, (_, index) => ({ name: `a rather long series name ${index}`, color: '#000' }));
+    const svg = barChartSvg({ title: 't', yLabel: 'y', series, groups: [{ label: 'g', values: series.map(() => 1) }], width: 600 });
+    const legendRows = new Set([...svg.matchAll(/<text x="\d+" y="(\d+)">a rather long/g)].map((match) => match[1]));
+    expect(legendRows.size).toBeGreaterThan(1);
+  });
 });
