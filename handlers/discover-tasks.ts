@@ -57,8 +57,8 @@ export interface TaskDiscoveryResult {
   tasksFound: number;
 }
 
-/** Maps ECS errors that no retry can fix to a PermanentError; everything else stays retryable. */
-const permanentEcsError = (error: unknown, what: string): never => {
+/** Rethrows an ECS error: those no retry can fix as a PermanentError, everything else unchanged (retryable). */
+const rethrowEcsError = (error: unknown, what: string): never => {
   if (error instanceof ClusterNotFoundException || error instanceof InvalidParameterException) {
     throw new PermanentError(`${what}: ${errorMessage(error)}`, { cause: error });
   }
@@ -82,7 +82,7 @@ export const listRunningTaskArns = async (ecs: ECSClient, cluster: string, servi
       log.info('Service no longer exists; no tasks to notify', { error: errorMessage(error) });
       return [];
     }
-    return permanentEcsError(error, `ListTasks(${cluster}, ${service})`);
+    return rethrowEcsError(error, `ListTasks(${cluster}, ${service})`);
   }
   return arns;
 };
@@ -98,7 +98,7 @@ export const describeTasks = async (ecs: ECSClient, cluster: string, taskArns: r
     try {
       response = await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }));
     } catch (error) {
-      return permanentEcsError(error, `DescribeTasks(${cluster})`);
+      return rethrowEcsError(error, `DescribeTasks(${cluster})`);
     }
     for (const failure of response.failures ?? []) {
       if (failure.reason === 'MISSING') {
