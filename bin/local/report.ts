@@ -13,6 +13,7 @@ import type {
   QueueRole,
   ReplayReport,
   ServiceReport,
+  TargetReport,
   UnexpectedDelivery,
 } from './types';
 import { isLabelled, type SimCluster, type SimTask } from './world';
@@ -273,6 +274,37 @@ export const buildReport = (input: ReportInput): ReplayReport => {
   };
 };
 
+const isSuccess = (status: number): boolean => status >= 200 && status < 300;
+
+/** One target's outcome in words: per event delivered once, more than once, or not at all. */
+const targetVerdict = (target: TargetReport): string => {
+  const byEvent = new Map<string, DeliveryReport[]>();
+  for (const delivery of target.deliveries) {
+    const list = byEvent.get(delivery.eventId ?? '?') ?? [];
+    list.push(delivery);
+    byEvent.set(delivery.eventId ?? '?', list);
+  }
+  const statuses = (deliveries: DeliveryReport[]): string => deliveries.map((delivery) => delivery.status || 'no answer').join(',');
+  const problems: string[] = [];
+  const delivered: DeliveryReport[] = [];
+  for (const eventId of new Set([...target.expectedEvents, ...byEvent.keys()])) {
+    const deliveries = byEvent.get(eventId) ?? [];
+    const ok = deliveries.filter((delivery) => isSuccess(delivery.status));
+    if (ok.length > 1) problems.push(`DUPLICATE x${ok.length} (event ${eventId}, statuses ${statuses(deliveries)})`);
+    else if (ok.length === 0 && target.expectedEvents.includes(eventId)) {
+      problems.push(deliveries.length > 0 ? `NOT delivered (event ${eventId}, statuses ${statuses(deliveries)})` : `MISSED (event ${eventId})`);
+    } else if (ok.length === 0) problems.push(`UNEXPECTED request (event ${eventId}, statuses ${statuses(deliveries)})`);
+    else delivered.push(ok[0]!);
+  }
+  if (problems.length > 0) return problems.join('; ');
+  if (delivered.length === 0) return `- (not for this event${target.topics ? `: topics ${target.topics.join('|')}` : ''})`;
+  const attempts = target.deliveries.length;
+  const ms = delivered.map((delivery) => delivery.msFromEvent ?? 0);
+  return delivered.length === 1
+    ? `delivered  HTTP ${delivered[0]!.status}  attempts ${attempts}  ${delivered[0]!.msFromEvent ?? '?'} ms`
+    : `delivered ${delivered.length} events once each  attempts ${attempts}  max ${Math.max(...ms)} ms`;
+};
+
 const shortArn = (arn: string): string => arn.slice(arn.lastIndexOf('/') + 1, arn.lastIndexOf('/') + 9);
 
 const truncate = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
@@ -294,18 +326,7 @@ export const formatReport = (report: ReplayReport): string => {
         continue;
       }
       for (const target of task.targets) {
-        const ok = target.deliveries.filter((delivery) => delivery.status >= 200 && delivery.status < 300);
-        const statuses = target.deliveries.map((delivery) => delivery.status || 'no answer').join(',');
-        const verdict =
-          ok.length === 1
-            ? `delivered  HTTP ${ok[0]!.status}  attempts ${target.deliveries.length}  ${ok[0]!.msFromEvent ?? '?'} ms`
-            : ok.length > 1
-              ? `DUPLICATE x${ok.length}  statuses ${statuses}`
-              : target.deliveries.length > 0
-                ? `NOT delivered  statuses ${statuses}`
-                : target.expectedEvents.length > 0
-                  ? 'MISSED'
-                  : `- (not for this event${target.topics ? `: topics ${target.topics.join('|')}` : ''})`;
+        const verdict = targetVerdict(target);
         lines.push(
           `    task ${shortArn(task.taskArn)} ${task.taskDefinition} ${task.networkMode} ${target.container} @ ${target.address}${target.uri}  ${verdict}${note ? `  [${note}]` : ''}`,
         );

@@ -106,8 +106,8 @@ export const startSimulation = async (options: SimulationOptions): Promise<Simul
   const region = process.env.AWS_REGION ?? spec.region;
   const faults = mergeFaults(spec.faults, options.faults);
   const maxReceiveCount = options.maxReceiveCount ?? 3;
-  const visibilityTimeoutMs = options.visibilityTimeoutMs ?? 2_000;
-  const notifyTimeoutMs = options.notifyTimeoutMs ?? 500;
+  const visibilityTimeoutMs = options.visibilityTimeoutMs ?? 6_000;
+  const notifyTimeoutMs = options.notifyTimeoutMs ?? 1_500;
   const concurrency = options.lambdaConcurrency ?? 2;
   const world = buildCluster(spec);
 

@@ -10,9 +10,9 @@ export interface SimulationOptions {
   batchSizes?: Partial<Record<FunctionName, number>>;
   /** maxReceiveCount of every queue's redrive policy, also passed as MAX_RECEIVE_COUNT. @default 3 */
   maxReceiveCount?: number;
-  /** Visibility timeout of every queue, compressed to milliseconds; also the simulated function timeout. @default 2000 */
+  /** Visibility timeout of every queue, compressed to milliseconds; also the simulated function timeout. @default 6000 */
   visibilityTimeoutMs?: number;
-  /** NOTIFY_TIMEOUT_MS of the task notify function. @default 500 */
+  /** NOTIFY_TIMEOUT_MS of the task notify function. @default 1500 */
   notifyTimeoutMs?: number;
   /** Concurrent invocations per function (event source mapping maximum concurrency). @default 2 */
   lambdaConcurrency?: number;

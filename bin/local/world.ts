@@ -99,12 +99,23 @@ const containerPortOf = (container: ContainerSpec): number => {
   return Number.isInteger(label) && label >= 1 && label <= 65_535 ? label : 8080;
 };
 
+let built = 0;
+
+/**
+ * The account id of the n-th cluster built in this process: the spec's for the first, then +1,
+ * +2 ... The handlers keep warm caches keyed by ARN (task definition revisions are immutable), so
+ * a later simulation in the same process must never reuse an earlier one's ARNs for other content.
+ */
+const accountFor = (accountId: string, index: number): string =>
+  String((Number(accountId) + index) % 1e12).padStart(12, '0');
+
 /**
  * Builds the cluster state. Task ids are random (as in ECS), so two simulations never share an
  * idempotency key. Addresses are left empty: the listeners assign them when they bind.
  */
 export const buildCluster = (spec: ClusterSpec): SimCluster => {
-  const prefix = `arn:aws:ecs:${spec.region}:${spec.accountId}`;
+  const accountId = accountFor(spec.accountId, built++);
+  const prefix = `arn:aws:ecs:${spec.region}:${accountId}`;
   const now = Date.now() / 1000;
   const taskDefinitions = new Map<string, SimTaskDefinition>();
   for (const td of spec.taskDefinitions) {
@@ -131,7 +142,7 @@ export const buildCluster = (spec: ClusterSpec): SimCluster => {
     name: spec.name,
     arn: `${prefix}:cluster/${spec.name}`,
     region: spec.region,
-    accountId: spec.accountId,
+    accountId,
     services: [],
     taskDefinitions,
     containerInstances,
