@@ -16,6 +16,8 @@ export interface EventDeliveryStats {
   notified: number;
   /** Targets with more than one 2xx POST for the event (must be 0). */
   duplicates: number;
+  /** Milliseconds from the observer message to the first target's first 2xx POST. */
+  firstMs: number | undefined;
   /** Milliseconds from the observer message to the last target's first 2xx POST. */
   lastMs: number | undefined;
 }
@@ -26,6 +28,7 @@ const isSuccess = (status: number): boolean => status >= 200 && status <= 299;
 export const eventDeliveryStats = (report: { services: readonly ServiceDeliveries[] }, eventId: string): EventDeliveryStats => {
   let notified = 0;
   let duplicates = 0;
+  let firstMs: number | undefined;
   let lastMs: number | undefined;
   for (const service of report.services) {
     for (const task of service.tasks) {
@@ -36,10 +39,11 @@ export const eventDeliveryStats = (report: { services: readonly ServiceDeliverie
         if (successes.length > 1) duplicates++;
         const first = successes[0]!.msFromEvent;
         if (first !== undefined && (lastMs === undefined || first > lastMs)) lastMs = first;
+        if (first !== undefined && (firstMs === undefined || first < firstMs)) firstMs = first;
       }
     }
   }
-  return { notified, duplicates, lastMs };
+  return { notified, duplicates, firstMs, lastMs };
 };
 
 /** `host:port` split; IPv6 hosts may come bracketed. */

@@ -12,6 +12,8 @@ export interface LatencyRun {
   run: number;
   /** Observer message sent -> last target's first 2xx POST (the simulator's listener clock). */
   pipelineMs: number;
+  /** Observer message sent -> first target's first 2xx POST (discovery done, first notify batch out). */
+  firstNotifiedMs: number;
   /** Observer message sent -> every queue drained (includes the simulator's idle detection). */
   drainMs: number;
   /** First POST started -> last POST answered, same bodies, same listeners, same concurrency. */
@@ -69,6 +71,7 @@ export const measureLatency = async (
       const result: LatencyRun = {
         run,
         pipelineMs: stats.lastMs ?? Number.NaN,
+        firstNotifiedMs: stats.firstMs ?? Number.NaN,
         drainMs,
         bareLoopMs,
         notified: stats.notified,
@@ -78,7 +81,7 @@ export const measureLatency = async (
       };
       results.push(result);
       progress(
-        `latency run ${run}/${runs}: pipeline ${result.pipelineMs.toFixed(0)} ms (drained ${drainMs.toFixed(0)} ms), ` +
+        `latency run ${run}/${runs}: pipeline ${result.pipelineMs.toFixed(0)} ms (first POST ${result.firstNotifiedMs.toFixed(0)} ms, drained ${drainMs.toFixed(0)} ms), ` +
           `bare loop ${bareLoopMs.toFixed(0)} ms, notified ${stats.notified}/${messages.length}`,
       );
     }

@@ -37,9 +37,9 @@ const services: ServiceDeliveries[] = [
 
 describe('delivery statistics', () => {
   it('times the first 2xx of each target and counts duplicates per event', () => {
-    expect(eventDeliveryStats({ services }, 'e1')).toEqual({ notified: 1, duplicates: 0, lastMs: 40 });
-    expect(eventDeliveryStats({ services }, 'e2')).toEqual({ notified: 1, duplicates: 1, lastMs: 7 });
-    expect(eventDeliveryStats({ services }, 'e3')).toEqual({ notified: 0, duplicates: 0, lastMs: undefined });
+    expect(eventDeliveryStats({ services }, 'e1')).toEqual({ notified: 1, duplicates: 0, firstMs: 40, lastMs: 40 });
+    expect(eventDeliveryStats({ services }, 'e2')).toEqual({ notified: 1, duplicates: 1, firstMs: 7, lastMs: 7 });
+    expect(eventDeliveryStats({ services }, 'e3')).toEqual({ notified: 0, duplicates: 0, firstMs: undefined, lastMs: undefined });
   });
 
   it('builds the bare loop messages for RUNNING targets of opted-in services only', () => {
