@@ -23,7 +23,7 @@ export interface BundleHandlersOptions {
   outdir?: string;
   /** Minify (identifiers, whitespace, syntax). Default: true. */
   minify?: boolean;
-  /** External source maps (`index.js.map`). Default: true. */
+  /** Source maps in a separate `index.js.map`, linked from the bundle. Default: true. */
   sourcemap?: boolean;
   /** Entry files by bundle name. Default: `handlers/<name>.ts` for each of {@link HANDLERS}. */
   entries?: Readonly<Record<string, string>>;
@@ -56,7 +56,9 @@ export const bundleOptions = (entry: string, outfile: string, options: BundleHan
   target: 'node22',
   format: 'cjs',
   minify: options.minify ?? true,
-  sourcemap: (options.sourcemap ?? true) ? 'external' : false,
+  // `linked`: the map is a separate file (`index.js.map`) AND the bundle ends with its
+  // `sourceMappingURL` comment, which `--enable-source-maps` needs (`external` omits the comment).
+  sourcemap: (options.sourcemap ?? true) ? 'linked' : false,
   sourcesContent: false,
   // Powertools and the SDK ship ESM and CJS; prefer the ESM `module` field for better tree shaking.
   mainFields: ['module', 'main'],
