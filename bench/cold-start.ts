@@ -15,6 +15,8 @@ export interface BundleFile {
   handler: string;
   variant: string;
   file: string;
+  /** Extra `node` flags the variant runs with (e.g. `--enable-source-maps`, as the construct sets). */
+  nodeArgs?: readonly string[];
 }
 
 /** esbuild overrides of the naive variant: whole SDK clients (tree shaking off, CommonJS builds), readable output. */
@@ -25,11 +27,12 @@ export const NAIVE_BUNDLE = {
 } as const;
 
 /**
- * Bundles every handler twice under `outRoot`: `ours/<name>/index.js` exactly as the construct ships
- * it (bin/bundle-handlers.ts defaults, minus the source map) and `naive/<name>/index.js`.
+ * Bundles every handler under `outRoot`: `ours/<name>/index.js` exactly as the construct ships it
+ * (bin/bundle-handlers.ts defaults: minified, linked source map), measured plain (`ours`) and as
+ * deployed with `NODE_OPTIONS=--enable-source-maps` (`ours+maps`); and `naive/<name>/index.js`.
  */
 export const bundleVariants = async (outRoot: string): Promise<BundleFile[]> => {
-  const ours = await bundleHandlers({ outdir: path.join(outRoot, 'ours'), sourcemap: false });
+  const ours = await bundleHandlers({ outdir: path.join(outRoot, 'ours') });
   const naive = await bundleHandlers({
     outdir: path.join(outRoot, 'naive'),
     minify: NAIVE_BUNDLE.minify,
@@ -38,6 +41,7 @@ export const bundleVariants = async (outRoot: string): Promise<BundleFile[]> => 
   });
   return [
     ...ours.map((bundle) => ({ handler: bundle.name, variant: 'ours', file: bundle.file })),
+    ...ours.map((bundle) => ({ handler: bundle.name, variant: 'ours+maps', file: bundle.file, nodeArgs: ['--enable-source-maps'] })),
     ...naive.map((bundle) => ({ handler: bundle.name, variant: 'naive', file: bundle.file })),
   ];
 };
@@ -74,14 +78,14 @@ export interface ColdStartResult {
  */
 export const measureColdStart = (bundles: readonly BundleFile[], runs: number, env: NodeJS.ProcessEnv): ColdStartResult => {
   const bare = ['-e', ''];
-  const requireArgs = (file: string) => ['-e', `require(${JSON.stringify(file)})`];
-  for (const bundle of bundles) timeNodeProcess(requireArgs(bundle.file), env);
+  const requireArgs = (bundle: BundleFile) => [...(bundle.nodeArgs ?? []), '-e', `require(${JSON.stringify(bundle.file)})`];
+  for (const bundle of bundles) timeNodeProcess(requireArgs(bundle), env);
   timeNodeProcess(bare, env);
   const bareSamples: number[] = [];
   const samples = bundles.map(() => [] as number[]);
   for (let run = 0; run < runs; run++) {
     bareSamples.push(timeNodeProcess(bare, env));
-    bundles.forEach((bundle, index) => samples[index]!.push(timeNodeProcess(requireArgs(bundle.file), env)));
+    bundles.forEach((bundle, index) => samples[index]!.push(timeNodeProcess(requireArgs(bundle), env)));
   }
   const bareNodeMs = median(bareSamples);
   return {
