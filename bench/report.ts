@@ -306,6 +306,10 @@ const latencySection = (results: BenchResults): string[] => {
       ],
     ),
     '',
+    'The difference is the per-record work the bare loop skips: message validation, two idempotency writes per target in dynalite,',
+    'SQS receive, send and delete in the simulator, log lines, and batches waiting for a free invocation slot. On AWS those',
+    'steps are network calls with their own latencies, so this ratio describes this machine\'s local stack, not a deployment.',
+    '',
     `Peak RSS of the measuring process (simulator, dynalite, 1,000 listeners, the three handlers): **${formatBytes(latency.peakRssBytes)}**.`,
     '',
   ];
@@ -350,9 +354,9 @@ const costSection = (results: BenchResults): string[] => {
     '',
     `From the simulator's counters for each event of section 2 (median per operation over the runs, scaled to 1,000 notified tasks).`,
     `Batch sizes: service discovery ${sizes['service-discovery']}, task discovery ${sizes['task-discovery']}, task notify ${sizes['task-notify']};`,
-    `${results.settings.lambdaConcurrency} concurrent invocations per function. SendMessageBatch carries up to 10 messages. ReceiveMessage counts include the`,
-    'simulated event source mapping\'s empty polls during the run; a real mapping also long-polls idle queues, a fixed cost per queue',
-    'that does not grow with the number of tasks.',
+    `${results.settings.lambdaConcurrency} concurrent invocations per function. SendMessageBatch carries up to 10 messages. The simulated event source`,
+    'mapping counts one ReceiveMessage per batch it takes and never polls an empty queue; a real mapping also long-polls idle queues,',
+    'a fixed cost per queue and hour that does not grow with the number of tasks, not included here.',
     '',
     markdownTable(
       ['SQS operation', 'Requests per 1,000 tasks'],
