@@ -31,14 +31,15 @@ export class AwsFaultInjector {
     this.seen = faults.map(() => 0);
   }
 
-  /** Throws the fault's error when this call falls in a burst. */
+  /** Throws the fault's error when this call falls in a burst (every matching fault counts the call). */
   public check(service: AwsFault['service'], operation: string): void {
+    let failing: AwsFault | undefined;
     this.faults.forEach((fault, index) => {
       if (fault.service !== service || (fault.operation !== undefined && fault.operation !== operation)) return;
       const n = ++this.seen[index]!;
-      if (n <= fault.after || n > fault.after + fault.count) return;
-      throw faultError(service, fault.kind);
+      if (n > fault.after && n <= fault.after + fault.count) failing ??= fault;
     });
+    if (failing) throw faultError(service, failing.kind);
   }
 }
 
