@@ -6,7 +6,7 @@
  *
  * Each simulated measurement runs in its own `node` process (bench/child.ts) so handler caches start
  * cold and peak memory is that measurement's own. Options: `--runs N` (latency runs, default 5),
- * `--cold-runs N` (processes per bundle, default 11), `--only api,latency,cold`.
+ * `--cold-runs N` (processes per bundle, default 11), `--only api,latency,cold` (a partial run writes to bench/out/).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -142,10 +142,13 @@ const main = async (): Promise<void> => {
     missing,
   };
   const markdown = renderResults(results);
-  writeFileSync(path.join(BENCH_DIR, 'RESULTS.md'), markdown);
+  // A partial run (--only) must not overwrite the committed full results: it writes under bench/out.
+  const complete = ['api', 'latency', 'cold'].every((part) => only.has(part));
+  const target = complete ? BENCH_DIR : OUT_DIR;
+  writeFileSync(path.join(target, 'RESULTS.md'), markdown);
   writeFileSync(path.join(OUT_DIR, 'results.json'), JSON.stringify(results, null, 2));
-  if (apiCalls.length > 0) writeFileSync(path.join(BENCH_DIR, 'chart.svg'), barChartSvg(apiCallChart(apiCalls.map(summarizeApiCalls))));
-  console.log(`\n[4/4] Results (bench/RESULTS.md, bench/chart.svg)\n`);
+  if (apiCalls.length > 0) writeFileSync(path.join(target, 'chart.svg'), barChartSvg(apiCallChart(apiCalls.map(summarizeApiCalls))));
+  console.log(`\n[4/4] Results (${path.relative(process.cwd(), path.join(target, 'RESULTS.md'))}, chart.svg beside it)\n`);
   console.log(markdown);
   if (missing.length > 0) process.exitCode = 1;
 };
