@@ -27,6 +27,7 @@ export interface LatencyRun {
 
 export interface LatencyMeasurement {
   shapeId: string;
+  services: number;
   targets: number;
   concurrency: number;
   runs: LatencyRun[];
@@ -91,6 +92,7 @@ export const measureLatency = async (
   }
   return {
     shapeId: shape.id,
+    services: shape.optedInServices,
     targets: shape.optedInServices * shape.tasksPerService,
     concurrency: NOTIFY_CONCURRENCY,
     runs: results,

@@ -141,7 +141,7 @@ export const headlines = (results: BenchResults): string[] => {
   if (results.latency && results.latency.runs.length > 0) {
     const l = summarizeLatency(results.latency);
     lines.push(
-      `**Event to last task notified** (${results.latency.targets.toLocaleString('en-US')} tasks, 10 services): pipeline / bare loop = ` +
+      `**Event to last task notified** (${results.latency.targets.toLocaleString('en-US')} tasks, ${results.latency.services} services): pipeline / bare loop = ` +
         `**${formatRatio(l.ratio)}** (median ${formatMs(l.pipelineMedianMs)} vs ${formatMs(l.bareMedianMs)} over ${results.latency.runs.length} runs, ` +
         `${results.latency.concurrency} POSTs in flight); peak RSS ${formatBytes(results.latency.peakRssBytes)}.`,
     );
@@ -280,7 +280,7 @@ const latencySection = (results: BenchResults): string[] => {
   return [
     '## 2. Event to last task notified',
     '',
-    `${latency.targets.toLocaleString('en-US')} tasks across 10 services (awsvpc), through the whole local pipeline: observer queue, service discovery,`,
+    `${latency.targets.toLocaleString('en-US')} tasks across ${latency.services} services (awsvpc), through the whole local pipeline: observer queue, service discovery,`,
     'service queue, task discovery, task queue, task notify with its idempotency store in dynalite, HTTP listeners on loopback.',
     '**Pipeline** is observer message sent to the last target\'s first 2xx POST (listener clock); **first task notified** shows how',
     'much of it is discovery (service discovery, task discovery, the first notify batch); **drained** adds the simulator\'s',

@@ -49,7 +49,7 @@ const results: BenchResults = {
       },
     },
   ],
-  latency: { shapeId: 'x', targets: 1_000, concurrency: 20, runs: [run(1, 3_000, 100), run(2, 2_000, 200), run(3, 2_500, 100)], peakRssBytes: 300 * 1024 * 1024 },
+  latency: { shapeId: 'x', services: 10, targets: 1_000, concurrency: 20, runs: [run(1, 3_000, 100), run(2, 2_000, 200), run(3, 2_500, 100)], peakRssBytes: 300 * 1024 * 1024 },
   coldStart: {
     bareNodeMs: 50,
     bareSamples: [50],
