@@ -19,7 +19,7 @@ import type { LatencyMeasurement } from './latency';
 import { machineInfo } from './machine';
 import { textTable } from './markdown';
 import { apiCallChart, type BenchResults, renderResults, summarizeApiCalls } from './report';
-import { API_CALL_SHAPES } from './shapes';
+import { API_CALL_SHAPES, LATENCY_SHAPE } from './shapes';
 import { BENCH_SIMULATION, NOTIFY_CONCURRENCY } from './simulation-options';
 import { errorMessage } from '../handlers/errors';
 
@@ -105,7 +105,7 @@ const main = async (): Promise<void> => {
 
   let latency: LatencyMeasurement | undefined;
   if (only.has('latency')) {
-    console.log(`\n[2/4] Event to last task notified: 1,000 tasks across 10 services, ${latencyRuns} runs`);
+    console.log(`\n[2/4] Event to last task notified: ${LATENCY_SHAPE.title}, ${latencyRuns} runs`);
     try {
       latency = await runChild<LatencyMeasurement>('latency', String(latencyRuns));
     } catch (error) {
