@@ -11,6 +11,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type ResolvedCluster, resolveCluster, sameCluster } from './clusters';
+import { grantSendExact, grantTableKey, SEND_KEY_ACTIONS } from './grants';
 import { type HandlerName, handlerCode } from './handler-code';
 import { addNagSuppressions } from './nag';
 import { serviceDiscoveryStatements, taskDiscoveryStatements } from './permissions';
@@ -177,8 +178,8 @@ export class EcsTaskNotifier extends Construct {
       },
       statements: serviceDiscoveryStatements(this.clusters),
     });
-    this.serviceQueue.grantSendMessages(this.serviceDiscoveryFunction);
-    this.observerDeadLetterQueue.grantSendMessages(this.serviceDiscoveryFunction);
+    grantSendExact(this.serviceQueue, this.serviceDiscoveryFunction);
+    grantSendExact(this.observerDeadLetterQueue, this.serviceDiscoveryFunction);
     this.serviceDiscoveryFunction.addEventSource(
       new SqsEventSource(this.observerQueue, { batchSize: settings.batchSizes.serviceDiscovery, reportBatchItemFailures: true }),
     );
@@ -194,8 +195,8 @@ export class EcsTaskNotifier extends Construct {
       },
       statements: taskDiscoveryStatements(this.clusters),
     });
-    this.taskQueue.grantSendMessages(this.taskDiscoveryFunction);
-    this.serviceDeadLetterQueue.grantSendMessages(this.taskDiscoveryFunction);
+    grantSendExact(this.taskQueue, this.taskDiscoveryFunction);
+    grantSendExact(this.serviceDeadLetterQueue, this.taskDiscoveryFunction);
     this.taskDiscoveryFunction.addEventSource(
       new SqsEventSource(this.serviceQueue, { batchSize: settings.batchSizes.taskDiscovery, reportBatchItemFailures: true }),
     );
@@ -240,8 +241,8 @@ export class EcsTaskNotifier extends Construct {
         }),
       );
     }
-    key?.grantEncryptDecrypt(this.taskNotifyFunction);
-    this.taskDeadLetterQueue.grantSendMessages(this.taskNotifyFunction);
+    if (key) grantTableKey(key, this.taskNotifyFunction);
+    grantSendExact(this.taskDeadLetterQueue, this.taskNotifyFunction);
     this.taskNotifyFunction.addEventSource(
       new SqsEventSource(this.taskQueue, {
         batchSize: settings.batchSizes.taskNotify,
@@ -317,7 +318,7 @@ export class EcsTaskNotifier extends Construct {
       const queue = createDeadLetterQueue(this, 'EventBridgeDeadLetterQueue', this.encryptionKey);
       addNagSuppressions(queue, [DLQ_SUPPRESSION('it is the dead-letter queue of the EventBridge rule targets')]);
       // EventBridge writes this queue with its own service principal: with a customer key it needs the key too.
-      this.encryptionKey?.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:GenerateDataKey*', 'kms:Decrypt');
+      this.encryptionKey?.grant(new iam.ServicePrincipal('events.amazonaws.com'), ...SEND_KEY_ACTIONS);
       this.eventBridgeDlq = { queue, alarm: this.deadLetterAlarm('EventBridgeDeadLetterAlarm', queue, 'EventBridge target') };
     }
     return addEventBridgeRuleSource(
@@ -359,9 +360,13 @@ export class EcsTaskNotifier extends Construct {
       addNagSuppressions(queue, [DLQ_SUPPRESSION('it is the on-failure destination (dead-letter queue) of the DynamoDB stream pipes')]);
       this.streamDlq = { queue, alarm: this.deadLetterAlarm('StreamDeadLetterAlarm', queue, 'DynamoDB stream pipe') };
     }
+    // One pipe per call; the id follows the table's, numbered if two tables share a construct id.
+    const baseId = `StreamSource${table.node.id}`;
+    let pipeId = baseId;
+    for (let n = 2; this.node.tryFindChild(pipeId); n++) pipeId = `${baseId}${n}`;
     const pipe = new DynamoDbStreamPipe(
       this,
-      `StreamSource${table.node.id}`,
+      pipeId,
       table,
       { observerQueue: this.observerQueue, deadLetterQueue: this.streamDlq.queue },
       { ...options, cluster: cluster.allowlistEntry },

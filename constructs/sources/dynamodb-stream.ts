@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as pipes from 'aws-cdk-lib/aws-pipes';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { grantSendExact } from '../grants';
 import { assertIntegerInRange } from '../validation';
 
 export interface DynamoDbStreamSourceSpec {
@@ -88,8 +89,8 @@ export class DynamoDbStreamPipe extends Construct {
       }),
     );
     table.encryptionKey?.grantDecrypt(this.role);
-    context.observerQueue.grantSendMessages(this.role);
-    context.deadLetterQueue.grantSendMessages(this.role);
+    grantSendExact(context.observerQueue, this.role);
+    grantSendExact(context.deadLetterQueue, this.role);
 
     this.pipe = new pipes.CfnPipe(this, 'Pipe', {
       description: 'ecs-task-notifier: DynamoDB stream records to the observer queue',

@@ -62,7 +62,7 @@ describe('every policy in the stack', () => {
     );
     expect(statements.length).toBeGreaterThan(10);
     for (const statement of statements) {
-      for (const action of actionsOf(statement)) expect(action).not.toMatch(/(^\*$|:\*$)/);
+      for (const action of actionsOf(statement)) expect(action).not.toContain('*');
     }
   });
 

@@ -1,9 +1,16 @@
 import { App, Aspects, CfnResource, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type DemoStack } from '../../bin/app';
+import { EcsTaskNotifier } from '../../constructs';
 import { ensureBundles, flatten } from './fixtures';
 
 /** The example app exactly as `cdk synth` builds it, AwsSolutionsChecks included. */
@@ -102,5 +109,40 @@ describe('example stack', () => {
       'arn:${AWS::Partition}:ecs:eu-west-1:123456789012:cluster/blue,arn:${AWS::Partition}:ecs:eu-west-1:123456789012:cluster/green',
     );
     expect(app.synth().manifest.missing).toBeUndefined();
+  });
+});
+
+describe('cdk-nag AwsSolutions on the construct with every option', () => {
+  it('reports nothing for the construct with a KMS key, tracing, a VPC, reserved concurrency and all sources', () => {
+    const app = new App();
+    const custom = new Stack(app, 'Custom', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const vpc = new ec2.Vpc(custom, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const key = new kms.Key(custom, 'Key', { enableKeyRotation: true });
+    const notifier = new EcsTaskNotifier(custom, 'Notifier', {
+      clusters: [ecs.Cluster.fromClusterAttributes(custom, 'Cluster', { clusterName: 'prod', vpc }), 'staging'],
+      encryptionKey: key,
+      tracing: lambda.Tracing.ACTIVE,
+      notifyReservedConcurrency: 10,
+      notifyMaxConcurrency: 5,
+    });
+    const table = new dynamodb.Table(custom, 'Orders', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: key,
+    });
+    notifier.addDynamoDbStreamSource(table, { cluster: 'staging' });
+    notifier.addS3Source(new s3.Bucket(custom, 'Bucket'), { cluster: 'prod' });
+    notifier.addEventBridgeRule('Rule', { eventPattern: { source: ['my.app'] }, cluster: 'prod' });
+    Aspects.of(app).add(new AwsSolutionsChecks());
+    const found = Annotations.fromStack(custom);
+    const ours = (level: 'error' | 'warning') =>
+      nagFindings(found, level)
+        .filter((finding) => finding.id.startsWith('/Custom/Notifier/') || finding.id.startsWith('/Custom/BucketNotificationsHandler'))
+        .map((finding) => `${finding.id}: ${String(finding.entry.data).slice(0, 60)}`);
+    expect(ours('error')).toEqual([]);
+    expect(ours('warning')).toEqual([]);
+    // The stack's own demo resources are still checked: the harness sees them.
+    expect(nagFindings(found, 'error').some((finding) => finding.id.startsWith('/Custom/Vpc') || finding.id.startsWith('/Custom/Bucket'))).toBe(true);
   });
 });

@@ -157,6 +157,14 @@ describe('observer queue props and encryption key', () => {
     expect(notifyKms.flatMap(resourcesOf).every((resource) => resource === keyArn())).toBe(true);
   });
 
+  it('grants exact KMS actions (no wildcard) to every role of the construct', () => {
+    const actions = Object.entries(resources(template, 'AWS::IAM::Policy'))
+      .filter(([id]) => id.startsWith('Notifier'))
+      .flatMap(([, policy]) => (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) => s.Action));
+    expect(actions).toContain('kms:GenerateDataKey');
+    expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+  });
+
   it('destroys the table with the stack when asked', () => {
     expect(resourceByPrefix(template, 'AWS::DynamoDB::Table', 'NotifierIdempotencyTable')[1].DeletionPolicy).toBe('Delete');
   });
