@@ -30,7 +30,7 @@ const run = (index: number, pipelineMs: number, bareLoopMs: number): LatencyRun 
 });
 
 const results: BenchResults = {
-  machine: { cpuModel: 'Test CPU', cores: 2, memoryGiB: 4, node: 'v20.0.0', platform: 'linux', date: '2026-01-01T00:00:00.000Z' },
+  machine: { cpuModel: 'Test CPU', cores: 2, memoryGiB: 4, node: 'v20.0.0', platform: 'linux', date: '2026-01-01T00:00:00.000Z', loadAverage1m: 0.5 },
   durationS: 90,
   settings: { batchSizes: { 'service-discovery': 10, 'task-discovery': 10, 'task-notify': 10 }, lambdaConcurrency: 2, notifyConcurrency: 20, latencyRuns: 3, coldStartRuns: 5 },
   apiCalls: [
@@ -72,7 +72,7 @@ describe('results rendering', () => {
     expect(lines[2]).toContain('5.00x smaller');
     expect(lines[2]).toContain('3.00x faster');
     const markdown = renderResults(results);
-    expect(markdown.split('\n')[2]).toContain('Test CPU, 2 cores, 4 GiB RAM, Node v20.0.0');
+    expect(markdown.split('\n')[2]).toContain('Test CPU, 2 cores, 4 GiB RAM, Node v20.0.0, linux, 2026-01-01T00:00:00.000Z, 1-minute load average 0.5');
     expect(markdown).toContain('| DescribeInstances | 1 | 0 | 1 | ceil(Cused/1000) = ceil(25/1000) = 1 | 0 | 1250 | O*C = 50*25 = 1250 |');
     expect(markdown).toContain('![ECS/EC2 API calls per fan-out](chart.svg)');
   });
