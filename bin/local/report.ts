@@ -277,7 +277,7 @@ export const buildReport = (input: ReportInput): ReplayReport => {
 const isSuccess = (status: number): boolean => status >= 200 && status < 300;
 
 /** One target's outcome in words: per event delivered once, more than once, or not at all. */
-const targetVerdict = (target: TargetReport): string => {
+const targetVerdict = (target: TargetReport, lastStatus: string): string => {
   const byEvent = new Map<string, DeliveryReport[]>();
   for (const delivery of target.deliveries) {
     const list = byEvent.get(delivery.eventId ?? '?') ?? [];
@@ -297,7 +297,10 @@ const targetVerdict = (target: TargetReport): string => {
     else delivered.push(ok[0]!);
   }
   if (problems.length > 0) return problems.join('; ');
-  if (delivered.length === 0) return `- (not for this event${target.topics ? `: topics ${target.topics.join('|')}` : ''})`;
+  if (delivered.length === 0) {
+    if (lastStatus !== 'RUNNING') return `- (task ${lastStatus}: not notified)`;
+    return `- (not for this event${target.topics ? `: topics ${target.topics.join('|')}` : ''})`;
+  }
   const attempts = target.deliveries.length;
   const ms = delivered.map((delivery) => delivery.msFromEvent ?? 0);
   return delivered.length === 1
@@ -320,13 +323,13 @@ export const formatReport = (report: ReplayReport): string => {
   for (const service of report.services) {
     lines.push(`${service.optedIn ? '●' : '○'} ${service.name}${service.optedIn ? '' : '  (not opted in)'}`);
     for (const task of service.tasks) {
-      const note = [task.lastStatus !== 'RUNNING' ? task.lastStatus : undefined, task.fault].filter(Boolean).join(', ');
+      const note = [task.targets.length === 0 && task.lastStatus !== 'RUNNING' ? task.lastStatus : undefined, task.fault].filter(Boolean).join(', ');
       if (task.targets.length === 0) {
         lines.push(`    task ${shortArn(task.taskArn)} ${task.taskDefinition} ${task.networkMode}${note ? `  [${note}]` : ''}`);
         continue;
       }
       for (const target of task.targets) {
-        const verdict = targetVerdict(target);
+        const verdict = targetVerdict(target, task.lastStatus);
         lines.push(
           `    task ${shortArn(task.taskArn)} ${task.taskDefinition} ${task.networkMode} ${target.container} @ ${target.address}${target.uri}  ${verdict}${note ? `  [${note}]` : ''}`,
         );
