@@ -447,7 +447,6 @@ export class EcsTaskNotifier extends Construct {
       memorySize: DEFAULTS.memorySize,
       role,
       logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
       tracing: props.tracing ?? lambda.Tracing.DISABLED,
       environment: {
         POWERTOOLS_SERVICE_NAME: `ecs-task-notifier-${name}`,

@@ -144,7 +144,7 @@ export interface EcsTaskNotifierProps {
    * Use this queue as the observer queue instead of creating one. Its own redrive policy (if it is a
    * `Queue` with a dead-letter queue) is used; otherwise the construct creates an observer dead-letter
    * queue and the service discovery function moves a message there itself on its `maxReceiveCount`th
-   * receive. Its visibility timeout should be at least six times the service discovery timeout (3 minutes).
+   * receive. Its visibility timeout should be at least six times the service discovery timeout (6 minutes).
    * Mutually exclusive with `observerQueueProps`.
    * @default - a queue is created
    */
