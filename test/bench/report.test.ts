@@ -75,6 +75,8 @@ describe('results rendering', () => {
     expect(markdown.split('\n')[2]).toContain('Test CPU, 2 cores, 4 GiB RAM, Node v20.0.0, linux, 2026-01-01T00:00:00.000Z, 1-minute load average 0.5');
     expect(markdown).toContain('| DescribeInstances | 1 | 0 | 1 | ceil(Cused/1000) = ceil(25/1000) = 1 | 0 | 1250 | O*C = 50*25 = 1250 |');
     expect(markdown).toContain('![ECS/EC2 API calls per fan-out](chart.svg)');
+    // Service-scoped minimum: 1 + 5 + 50 + 50 + 10 + 1 + 1 cold; warm without revisions and instance lookups.
+    expect(markdown).toContain('| 118 / 66 |');
   });
 
   it('takes medians over the latency runs', () => {
