@@ -90,13 +90,16 @@ describe('AWS API faults', () => {
   it('dead-letters the observer message with the reason when ECS keeps failing', async () => {
     const report = await run(
       { aws: [{ service: 'ECS', operation: 'ListServices', kind: 'server-error', count: 1_000 }] },
-      { maxReceiveCount: 2, visibilityTimeoutMs: 8_000 },
+      // maxReceiveCount 1: the first receive is the last, so the handler dead-letters it with the reason.
+      { maxReceiveCount: 1, visibilityTimeoutMs: 8_000 },
     );
     expect(report.totals.posts).toBe(0);
     expect(report.deadLetters).toHaveLength(1);
     const [entry] = report.deadLetters;
-    expect(entry).toMatchObject({ queue: 'observer', movedBy: 'handler', body: ORIGINAL, receiveCount: 2 });
+    expect(entry).toMatchObject({ queue: 'observer', movedBy: 'handler', body: ORIGINAL, receiveCount: 1 });
     expect(entry!.reason).toMatch(/ServerException|Service unavailable/);
+    // The SDK retried the call (maxAttempts 6) before the handler gave up.
+    expect(report.counters.api['ECS.ListServices']).toBe(6);
   });
 });
 
