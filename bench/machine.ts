@@ -13,6 +13,7 @@ export interface MachineInfo {
   loadAverage1m: number;
 }
 
+/** CPU, cores, memory, Node version, platform, date and load average of this machine. */
 export const machineInfo = (now: Date = new Date()): MachineInfo => {
   const cpus = os.cpus();
   return {

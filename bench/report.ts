@@ -38,11 +38,13 @@ export interface ApiCallSummary {
   serviceScopedCold: number;
   serviceScopedWarm: number;
   original: ModelledFanOut;
+  /** Both events notified every expected target exactly once (counts of an incomplete fan-out mean nothing). */
   complete: boolean;
 }
 
 const total = (counts: CallCounts): number => sumValues(counts as Record<string, number>);
 
+/** Measured totals of one shape beside its modelled minimum and original-design counts. */
 export const summarizeApiCalls = (entry: BenchResults['apiCalls'][number]): ApiCallSummary => ({
   shape: entry.shape,
   oursCold: total(entry.measured.cold.counts),
@@ -66,6 +68,7 @@ export interface LatencySummary {
   ratio: number | undefined;
 }
 
+/** Medians of the latency runs and their ratio pipeline / bare loop. */
 export const summarizeLatency = (latency: LatencyMeasurement): LatencySummary => {
   const pipelineMedianMs = median(latency.runs.map((run) => run.pipelineMs));
   const bareMedianMs = median(latency.runs.map((run) => run.bareLoopMs));
@@ -92,6 +95,7 @@ export interface ColdStartRow {
   naive: ColdStartResult['bundles'][number] | undefined;
 }
 
+/** Groups the measured bundles by handler: ours, ours as deployed, naive. */
 export const coldStartRows = (coldStart: ColdStartResult): ColdStartRow[] => {
   const handlers = [...new Set(coldStart.bundles.map((bundle) => bundle.handler))];
   return handlers.map((handler) => ({
