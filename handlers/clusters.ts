@@ -35,16 +35,25 @@ export const parseAllowedClusters = (csv: string): ClusterRef[] => {
 
 /**
  * Whether `cluster` (name or ARN) is on the allowlist. A bare name resolves in the function's own
- * account and region, so an ARN matches a name entry only in `region`, and a name matches an ARN
- * entry only when that ARN is in `region`.
+ * account and region, so an ARN matches a name entry (and a name matches an ARN entry) only when
+ * that ARN is in `region` and `account`; each check applies when the value is known.
  */
-export const isClusterAllowed = (cluster: string, allowed: readonly ClusterRef[], region?: string): boolean => {
+export const isClusterAllowed = (
+  cluster: string,
+  allowed: readonly ClusterRef[],
+  region?: string,
+  account?: string,
+): boolean => {
   const ref = parseClusterRef(cluster);
   return allowed.some((entry) => {
     if (entry.name !== ref.name) return false;
     if (ref.arn && entry.arn) return ref.arn === entry.arn;
     const arnSide = ref.arn ? ref : entry.arn ? entry : undefined;
     if (!arnSide) return true;
-    return region === undefined || arnSide.region === region;
+    return (region === undefined || arnSide.region === region) && (account === undefined || arnSide.account === account);
   });
 };
+
+/** The account id in a Lambda function ARN (`context.invokedFunctionArn`), if it has one. */
+export const accountOfFunctionArn = (functionArn: string | undefined): string | undefined =>
+  /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:(\d{12}):function:/.exec(functionArn ?? '')?.[1];

@@ -98,6 +98,8 @@ export interface ObserverInputConfig {
   allowedClusters: readonly ClusterRef[];
   /** The function's region, for name-vs-ARN allowlist matches. */
   region?: string;
+  /** The function's account (from its ARN), for name-vs-ARN allowlist matches. */
+  account?: string;
 }
 
 export interface ObserverInput {
@@ -373,7 +375,7 @@ export const parseObserverRecord = (
     }
   }
   for (const event of events) {
-    if (!isClusterAllowed(event.cluster, config.allowedClusters, config.region)) {
+    if (!isClusterAllowed(event.cluster, config.allowedClusters, config.region, config.account)) {
       throw new PermanentError(`cluster "${event.cluster}" is not in ALLOWED_CLUSTERS`);
     }
   }

@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { runSqsBatch } from './batch';
 import { createEcsClient, createSqsClient } from './clients';
-import { type ClusterRef, parseAllowedClusters } from './clusters';
+import { accountOfFunctionArn, type ClusterRef, parseAllowedClusters } from './clusters';
 import { METRIC } from './constants';
 import { processObserverEvent, type ServiceDiscoveryClients } from './discover-services';
 import { labelNamesFromEnv, type LabelNames, positiveIntEnv, requireEnv } from './env';
@@ -70,6 +70,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     });
     throw error;
   }
+  const account = accountOfFunctionArn(context.invokedFunctionArn);
   return runSqsBatch(event, context, {
     sqs: clients.sqs,
     deadLetterQueueUrl: config.deadLetterQueueUrl,
@@ -77,7 +78,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     metrics,
     ...(config.maxReceiveCount === undefined ? {} : { maxReceiveCount: config.maxReceiveCount }),
     processRecord: async (record, recordLog) => {
-      const input = parseObserverRecord(record, config);
+      const input = parseObserverRecord(record, { ...config, account });
       for (const ignored of input.ignored) recordLog.info('Acknowledged and ignored', { ignored });
       for (const observerEvent of input.events) {
         const log = recordLogger(recordLog, { eventId: observerEvent.eventId, cluster: observerEvent.cluster });

@@ -194,6 +194,17 @@ describe('handler', () => {
     expect(serviceMessages().map((message) => message.service).sort()).toEqual(['orders-api', 'reports']);
   });
 
+  it('refuses a same-name cluster ARN of another account, read from the function ARN', async () => {
+    const foreign = '{"cluster":"arn:aws:ecs:eu-west-1:999999999999:cluster/demo"}';
+    const own = '{"cluster":"arn:aws:ecs:eu-west-1:123456789012:cluster/demo"}';
+    const response = await handler(batch(sqsRecord('foreign', foreign), sqsRecord('own', own)), context);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(deadLettered().map((item) => [item.sourceMessageId, item.reason])).toEqual([
+      ['foreign', expect.stringMatching(/is not in ALLOWED_CLUSTERS/)],
+    ]);
+    expect(ecsClustersCalled()).not.toContain('arn:aws:ecs:eu-west-1:999999999999:cluster/demo');
+  });
+
   it('dead-letters a cluster that does not exist', async () => {
     vi.stubEnv('ALLOWED_CLUSTERS', 'demo,ghost');
     const response = await handler(batch(sqsRecord('ghost-1', '{"cluster":"ghost"}'), sqsRecord('ok', '{"cluster":"demo"}')), context);
