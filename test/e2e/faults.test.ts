@@ -156,6 +156,14 @@ describe('handler and delivery faults', () => {
     expect(report.events).toHaveLength(1);
   });
 
+  it('the same observer body sent twice with one eventId notifies every task once', async () => {
+    const body = JSON.stringify({ cluster: 'demo', eventId: 'release-42', topic: 'deploy' });
+    const report = await run({}, { messages: [body, body] });
+    expectExactlyOnce(report);
+    expect(report.totals.expected).toBe(TARGETS);
+    expect(report.totals.posts).toBe(TARGETS);
+  });
+
   it('bad inputs are dead-lettered with a reason and do not disturb their batch neighbours', async () => {
     const bad = [
       '{"cluster": ',
