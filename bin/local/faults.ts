@@ -65,8 +65,9 @@ export const CrashFaultSchema = z.object({
   /** Which invocation of that function crashes (1-based). @default 1 */
   invocation: z.number().int().min(1).default(1),
   /**
-   * task-notify only: the crash happens once tasks have received this many POSTs during that
-   * invocation (the rest of the batch is still running and its answers are lost). @default 1
+   * task-notify only: the crash happens once tasks have received this many POSTs while that
+   * invocation runs (POSTs of concurrent invocations count too: use lambdaConcurrency 1 for a
+   * precise count). The rest of the batch still runs to completion, its answer is lost. @default 1
    */
   afterPosts: z.number().int().min(1).default(1),
 });
