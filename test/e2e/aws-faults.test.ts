@@ -87,7 +87,7 @@ describe('AWS API faults', () => {
     expect(report.counters.api['EC2.DescribeInstances']).toBeGreaterThanOrEqual(4);
   });
 
-  it('rides out SQS 5xx on the handlers' own SendMessageBatch calls', async () => {
+  it("rides out SQS 5xx on the handlers' own SendMessageBatch calls", async () => {
     const report = await run({ aws: [{ service: 'SQS', operation: 'SendMessageBatch', kind: 'server-error', count: 2 }] }, AWS_FAULT_OPTIONS);
     expectExactlyOnce(report);
     expect(report.totals.expected).toBe(TARGETS);
