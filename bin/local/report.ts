@@ -21,6 +21,8 @@ import { isLabelled, type SimCluster, type SimTask } from './world';
 /** An observer message as sent. */
 export interface ObserverSend {
   sentAt: number;
+  /** SQS message id (service discovery falls back to it, or `<id>#<n>`, as the event id). */
+  messageId?: string;
   /** `eventId` of an observer wrapper message. */
   eventId?: string;
   /** Service names the observer wrapper restricts the event to. */
@@ -101,8 +103,14 @@ export const buildReport = (input: ReportInput): ReplayReport => {
    * The observer message of an event: the one carrying its event id, else the last one sent
    * before service discovery queued the event.
    */
+  const namedSendOf = (eventId: string | undefined): ObserverSend | undefined =>
+    eventId === undefined
+      ? undefined
+      : trace.observerSends.find((send) =>
+          [send.eventId, send.messageId].some((id) => id !== undefined && (eventId === id || eventId.startsWith(`${id}#`))),
+        );
   const sendOf = (eventId: string | undefined): ObserverSend | undefined => {
-    const named = trace.observerSends.find((send) => send.eventId !== undefined && (send.eventId === eventId || eventId?.startsWith(`${send.eventId}#`)));
+    const named = namedSendOf(eventId);
     if (named) return named;
     const event = eventId === undefined ? undefined : trace.events.get(eventId);
     const limit = event?.firstSeenAt ?? Number.POSITIVE_INFINITY;
@@ -131,7 +139,8 @@ export const buildReport = (input: ReportInput): ReplayReport => {
     }
   }
   for (const event of trace.events.values()) {
-    const only = sendOf(event.eventId)?.services;
+    // Only a send known to carry this event restricts it (never a neighbour sent at the same time).
+    const only = namedSendOf(event.eventId)?.services;
     for (const task of world.tasks.values()) {
       if (only && !only.includes(task.service)) continue;
       for (const container of task.containers) {

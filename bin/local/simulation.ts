@@ -266,8 +266,10 @@ export const startSimulation = async (options: SimulationOptions): Promise<Simul
     sendObserverMessage: async (body) => {
       if (closed) throw new Error('Simulation is closed');
       broker.counter.add('SendMessage');
-      trace.observerSends.push(observerSend(body));
+      const send = observerSend(body);
+      trace.observerSends.push(send);
       const message = broker.enqueue(queues.observer, body);
+      send.messageId = message.messageId;
       for (let copy = 1; copy < faults.observerDeliveries; copy++) broker.enqueue(queues.observer, body, {}, message.messageId);
       return message.messageId;
     },
