@@ -5,7 +5,7 @@
  * Writes bench/RESULTS.md and bench/chart.svg and prints the results.
  *
  * Each simulated measurement runs in its own `node` process (bench/child.ts) so handler caches start
- * cold and peak memory is that measurement's own. Options: `--runs N` (latency runs, default 5),
+ * cold and peak memory is that measurement's own. Options: `--runs N` (latency runs, default 7),
  * `--cold-runs N` (processes per bundle, default 11), `--only api,latency,cold` (a partial run writes to bench/out/).
  */
 import { spawn } from 'node:child_process';
@@ -61,7 +61,7 @@ const runChild = <T>(job: string, argument: string): Promise<T> => {
 const main = async (): Promise<void> => {
   const { values } = parseArgs({
     options: {
-      runs: { type: 'string', default: '5' },
+      runs: { type: 'string', default: '7' },
       'cold-runs': { type: 'string', default: '11' },
       only: { type: 'string', default: 'api,latency,cold' },
     },
