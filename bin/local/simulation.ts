@@ -256,6 +256,7 @@ export const startSimulation = async (options: SimulationOptions): Promise<Simul
   const counters = (): Counters => ({ api: api.snapshot(), sqs: broker.counter.snapshot(), invocations: { ...invocations } });
 
   const simulation: Simulation = {
+    cluster: { name: world.name, arn: world.arn, accountId: world.accountId, region: world.region },
     endpoints: {
       ecs: endpoints.ecsUrl,
       ec2: endpoints.ec2Url,

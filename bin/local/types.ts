@@ -182,6 +182,12 @@ export interface Simulation {
   report(): ReplayReport;
   counters(): Counters;
   resetCounters(): void;
+  /**
+   * The simulated cluster as ECS names it. The first simulation in a process uses the cluster
+   * file's account id, later ones the next ids (their ARNs must differ, see `buildCluster`), and
+   * the simulated functions run in that same account: build cluster ARNs for events from here.
+   */
+  readonly cluster: { name: string; arn: string; accountId: string; region: string };
   /** Queue URLs and endpoints, for tests that call the endpoints directly. */
   readonly endpoints: {
     ecs: string;

@@ -91,6 +91,7 @@ describe('ECS', () => {
   it('answers ClusterNotFoundException for another cluster, by name or ARN', async () => {
     await expect(ecs.send(new ListServicesCommand({ cluster: 'prod' }))).rejects.toBeInstanceOf(ClusterNotFoundException);
     await expect(ecs.send(new ListTasksCommand({ cluster: cluster.arn.replace('demo', 'prod') }))).rejects.toBeInstanceOf(ClusterNotFoundException);
+    await expect(ecs.send(new ListTasksCommand({ cluster: cluster.arn.replace('eu-west-1', 'us-east-1') }))).rejects.toBeInstanceOf(ClusterNotFoundException);
     await expect(ecs.send(new ListServicesCommand({ cluster: cluster.arn }))).resolves.toBeDefined();
   });
 
