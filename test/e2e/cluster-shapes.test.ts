@@ -74,3 +74,39 @@ it('dead-letters an event for a cluster that is not allowed, without one ECS cal
   expect(report.counters.api).toEqual({});
   expect(report.deadLetters).toEqual([expect.objectContaining({ queue: 'observer', movedBy: 'handler', reason: expect.stringMatching(/prod/) })]);
 });
+
+it('during a rolling deployment, notifies exactly the tasks whose own revision opted in', async () => {
+  const labelled = { NOTIFY_ME_CONTAINER_PORT: '8080', NOTIFY_ME_API_URI: '/notify' };
+  const spec = parseClusterSpec({
+    name: 'demo',
+    containerInstances: 2,
+    taskDefinitions: [
+      { family: 'opting-out', revision: 1, networkMode: 'bridge', containers: [{ name: 'app', containerPort: 8080, dockerLabels: labelled }] },
+      { family: 'opting-out', revision: 2, networkMode: 'bridge', containers: [{ name: 'app', containerPort: 8080, dockerLabels: {} }] },
+      { family: 'opting-in', revision: 1, networkMode: 'awsvpc', containers: [{ name: 'app', containerPort: 8080, dockerLabels: {} }] },
+      { family: 'opting-in', revision: 2, networkMode: 'awsvpc', containers: [{ name: 'app', containerPort: 8080, dockerLabels: labelled }] },
+    ],
+    services: [
+      {
+        name: 'opting-out',
+        deployments: [
+          { taskDefinition: 'opting-out:2', status: 'PRIMARY', running: 2 },
+          { taskDefinition: 'opting-out:1', status: 'ACTIVE', running: 1 },
+        ],
+      },
+      {
+        name: 'opting-in',
+        deployments: [
+          { taskDefinition: 'opting-in:2', status: 'PRIMARY', running: 1 },
+          { taskDefinition: 'opting-in:1', status: 'ACTIVE', running: 2 },
+        ],
+      },
+    ],
+  });
+  const report = await replay(spec);
+  const delivered = report.services.flatMap((service) =>
+    service.tasks.filter((task) => task.targets.some((target) => target.deliveries.length > 0)).map((task) => task.taskDefinition),
+  );
+  expect(delivered.sort(), formatReport(report)).toEqual(['opting-in:2', 'opting-out:1']);
+  expect(report.totals).toMatchObject({ expected: 2, delivered: 2, missed: 0, duplicates: 0, unexpected: 0, deadLetters: 0 });
+});
