@@ -1,17 +1,16 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
-  ClusterNotFoundException,
   DescribeServicesCommand,
   type ECSClient,
-  InvalidParameterException,
   paginateListServices,
   type Service,
 } from '@aws-sdk/client-ecs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { mapConcurrent } from './concurrency';
 import { API_LIMITS } from './constants';
+import { describeInChunks, rethrowEcsError } from './ecs-api';
 import type { LabelNames } from './env';
-import { errorMessage, PermanentError, TransientError } from './errors';
+import { PermanentError } from './errors';
 import { containerTargets } from './labels';
 import { NetworkModeSchema, type ServiceMessage, type TaskDefinitionTargets } from './messages';
 import type { ObserverEvent } from './observer-input';
@@ -48,17 +47,6 @@ export interface ServiceDiscoveryResult {
 /** Services whose task definitions are looked up at once (each revision is described once anyway). */
 const SERVICE_CONCURRENCY = 10;
 
-const chunk = <T>(items: readonly T[], size: number): T[][] =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, (index + 1) * size));
-
-/** ECS errors no retry can fix (the cluster does not exist, a malformed name) become PermanentErrors. */
-const permanentEcsError = (error: unknown, what: string): never => {
-  if (error instanceof ClusterNotFoundException || error instanceof InvalidParameterException) {
-    throw new PermanentError(`${what}: ${errorMessage(error)}`, { cause: error });
-  }
-  throw error;
-};
-
 /** Every service ARN of the cluster (ListServices paginator, 100 a page). */
 export const listServiceArns = async (ecs: ECSClient, cluster: string): Promise<string[]> => {
   const arns: string[] = [];
@@ -66,7 +54,7 @@ export const listServiceArns = async (ecs: ECSClient, cluster: string): Promise<
     const pages = paginateListServices({ client: ecs, pageSize: API_LIMITS.listPageSize }, { cluster });
     for await (const page of pages) arns.push(...(page.serviceArns ?? []));
   } catch (error) {
-    return permanentEcsError(error, `ListServices(${cluster})`);
+    return rethrowEcsError(error, `ListServices(${cluster})`);
   }
   return arns;
 };
@@ -81,26 +69,17 @@ export const describeServices = async (
   services: readonly string[],
   log: Logger,
 ): Promise<Service[]> => {
-  const described: Service[] = [];
-  for (const names of chunk(services, API_LIMITS.describeServices)) {
-    let response;
-    try {
-      response = await ecs.send(new DescribeServicesCommand({ cluster, services: names }));
-    } catch (error) {
-      return permanentEcsError(error, `DescribeServices(${cluster})`);
-    }
-    for (const failure of response.failures ?? []) {
-      if (failure.reason === 'MISSING') {
-        log.warn('Service not found in the cluster; skipped', { ecsService: failure.arn });
-        continue;
-      }
-      throw new TransientError(
-        `DescribeServices failed for ${failure.arn ?? 'unknown'}: ${failure.reason ?? 'unknown'} ${failure.detail ?? ''}`.trim(),
-      );
-    }
-    described.push(...(response.services ?? []));
-  }
-  return described;
+  return describeInChunks(
+    'DescribeServices',
+    cluster,
+    services,
+    API_LIMITS.describeServices,
+    async (names) => {
+      const response = await ecs.send(new DescribeServicesCommand({ cluster, services: names }));
+      return { items: response.services, failures: response.failures };
+    },
+    (arn) => log.warn('Service not found in the cluster; skipped', { ecsService: arn }),
+  );
 };
 
 /**

@@ -1,22 +1,21 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import {
-  ClusterNotFoundException,
   DescribeTasksCommand,
   type ECSClient,
-  InvalidParameterException,
   paginateListTasks,
   ServiceNotFoundException,
   type Task,
 } from '@aws-sdk/client-ecs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { API_LIMITS } from './constants';
+import { describeInChunks, rethrowEcsError } from './ecs-api';
 import type { LabelNames } from './env';
-import { errorMessage, PermanentError, TransientError } from './errors';
+import { errorMessage } from './errors';
 import { containerTargets } from './labels';
 import { NetworkModeSchema, type ServiceMessage, type TaskDefinitionTargets, type TaskMessage } from './messages';
 import { sendMessages } from './sqs';
-import { chunk, type ContainerInstanceIpCache, isAddress, targetAddress } from './task-addresses';
+import { type ContainerInstanceIpCache, isAddress, targetAddress } from './task-addresses';
 import type { TaskDefinitionCache } from './task-definitions';
 
 /** AWS clients task discovery uses. */
@@ -58,13 +57,6 @@ export interface TaskDiscoveryResult {
 }
 
 /** Rethrows an ECS error: those no retry can fix as a PermanentError, everything else unchanged (retryable). */
-const rethrowEcsError = (error: unknown, what: string): never => {
-  if (error instanceof ClusterNotFoundException || error instanceof InvalidParameterException) {
-    throw new PermanentError(`${what}: ${errorMessage(error)}`, { cause: error });
-  }
-  throw error;
-};
-
 /**
  * ARNs of the service's tasks whose desired status is RUNNING (ListTasks paginator, 100 a page).
  * A service that no longer exists has no tasks: an empty list, not an error.
@@ -92,26 +84,17 @@ export const listRunningTaskArns = async (ecs: ECSClient, cluster: string, servi
  * with an INFO line; any other failure is a TransientError so the record is retried.
  */
 export const describeTasks = async (ecs: ECSClient, cluster: string, taskArns: readonly string[], log: Logger): Promise<Task[]> => {
-  const tasks: Task[] = [];
-  for (const arns of chunk(taskArns, API_LIMITS.describeTasks)) {
-    let response;
-    try {
-      response = await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }));
-    } catch (error) {
-      return rethrowEcsError(error, `DescribeTasks(${cluster})`);
-    }
-    for (const failure of response.failures ?? []) {
-      if (failure.reason === 'MISSING') {
-        log.info('Task is gone; skipped', { taskArn: failure.arn });
-        continue;
-      }
-      throw new TransientError(
-        `DescribeTasks failed for ${failure.arn ?? 'unknown'}: ${failure.reason ?? 'unknown'} ${failure.detail ?? ''}`.trim(),
-      );
-    }
-    tasks.push(...(response.tasks ?? []));
-  }
-  return tasks;
+  return describeInChunks(
+    'DescribeTasks',
+    cluster,
+    taskArns,
+    API_LIMITS.describeTasks,
+    async (arns) => {
+      const response = await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }));
+      return { items: response.tasks, failures: response.failures };
+    },
+    (arn) => log.info('Task is gone; skipped', { taskArn: arn }),
+  );
 };
 
 /**

@@ -1,7 +1,7 @@
 import { DescribeContainerInstancesCommand, type ECSClient, type Task } from '@aws-sdk/client-ecs';
 import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { API_LIMITS } from './constants';
-import { TransientError } from './errors';
+import { chunk, describeInChunks } from './ecs-api';
 import type { NetworkMode, NotifyTarget } from './messages';
 
 /** Where one labelled container of one task listens. */
@@ -18,13 +18,6 @@ export interface NoAddress {
 export type AddressResult = TargetAddress | NoAddress;
 
 export const isAddress = (result: AddressResult): result is TargetAddress => 'host' in result;
-
-/** Splits `items` into arrays of at most `size`. */
-export const chunk = <T>(items: readonly T[], size: number): T[][] => {
-  const chunks: T[][] = [];
-  for (let index = 0; index < items.length; index += size) chunks.push(items.slice(index, index + size));
-  return chunks;
-};
 
 /**
  * The private IPv4 address of an `awsvpc` task: the `ElasticNetworkInterface` attachment's
@@ -168,17 +161,20 @@ const lookUpInstanceIps = async (
   arns: readonly string[],
 ): Promise<Map<string, string>> => {
   const instanceIdByArn = new Map<string, string>();
-  for (const part of chunk(arns, API_LIMITS.describeContainerInstances)) {
-    const response = await clients.ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: part }));
-    const failure = response.failures?.find((item) => item.reason !== 'MISSING');
-    if (failure) {
-      throw new TransientError(
-        `DescribeContainerInstances failed for ${failure.arn ?? 'unknown'}: ${failure.reason ?? 'unknown'} ${failure.detail ?? ''}`.trim(),
-      );
-    }
-    for (const instance of response.containerInstances ?? []) {
-      if (instance.containerInstanceArn && instance.ec2InstanceId) instanceIdByArn.set(instance.containerInstanceArn, instance.ec2InstanceId);
-    }
+  const instances = await describeInChunks(
+    'DescribeContainerInstances',
+    cluster,
+    arns,
+    API_LIMITS.describeContainerInstances,
+    async (part) => {
+      const response = await clients.ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: part }));
+      return { items: response.containerInstances, failures: response.failures };
+    },
+    // A deregistered instance has no address: its tasks are skipped with a log line by the caller.
+    () => undefined,
+  );
+  for (const instance of instances) {
+    if (instance.containerInstanceArn && instance.ec2InstanceId) instanceIdByArn.set(instance.containerInstanceArn, instance.ec2InstanceId);
   }
   const ipByInstanceId = new Map<string, string>();
   for (const ids of chunk([...new Set(instanceIdByArn.values())], API_LIMITS.describeInstances)) {
