@@ -1,15 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type FaultSpec,
-  formatReport,
-  generateCluster,
-  type NetworkModeSpec,
-  type ReplayReport,
-  type Simulation,
-  type SimulationOptions,
-  startSimulation,
-} from '../../bin/local/index';
-import { sampleEvent, successesPerTarget } from './support';
+import { describe, expect, it } from 'vitest';
+import { expectExactlyOnce, faultHarness, ORIGINAL, TARGETS } from './fault-harness';
 
 /**
  * AWS API faults (throttling and 5xx bursts, a lasting outage) against a small cluster (2 opted-in
@@ -17,35 +7,8 @@ import { sampleEvent, successesPerTarget } from './support';
  * faults.test.ts because the SDK's real retry back-off makes these slow: the files run in parallel.
  */
 
-const ORIGINAL = sampleEvent('observer-original.json');
-const TARGETS = 6;
-
-let simulation: Simulation | undefined;
-afterEach(async () => {
-  await simulation?.close();
-  simulation = undefined;
-});
-
-const run = async (
-  faults: FaultSpec,
-  options: Partial<SimulationOptions> & { networkMode?: NetworkModeSpec; messages?: string[] } = {},
-): Promise<ReplayReport> => {
-  const cluster = generateCluster({ services: 3, tasksPerService: 3, optedInServices: 2, networkMode: options.networkMode ?? 'awsvpc' });
-  simulation = await startSimulation({ maxReceiveCount: 3, visibilityTimeoutMs: 1_500, notifyTimeoutMs: 300, ...options, cluster, faults });
-  for (const message of options.messages ?? [ORIGINAL]) await simulation.sendObserverMessage(message);
-  await simulation.drain({ timeoutMs: 60_000 });
-  return simulation.report();
-};
-
-/** No duplicates, nothing unexpected; `missed` targets exactly as given. */
-const expectExactlyOnce = (report: ReplayReport, missed = 0): void => {
-  const text = formatReport(report);
-  expect(report.totals.duplicates, text).toBe(0);
-  expect(report.totals.unexpected, text).toBe(0);
-  expect([...successesPerTarget(report).values()].every((count) => count === 1), text).toBe(true);
-  expect(report.totals.missed, text).toBe(missed);
-  expect(report.totals.delivered, text).toBe(report.totals.expected - missed);
-};
+const harness = faultHarness();
+const { run } = harness;
 
 
 /** The SDK retries with real back-off delays: the simulated function timeout must leave room for them. */

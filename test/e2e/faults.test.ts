@@ -1,16 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type FaultSpec,
-  formatReport,
-  generateCluster,
-  type NetworkModeSpec,
-  type ReplayReport,
-  type Simulation,
-  type SimulationOptions,
-  startSimulation,
-} from '../../bin/local/index';
-import { runningTargets, sampleEvent, successesPerTarget } from './support';
-
+import { describe, expect, it } from 'vitest';
+import { type ReplayReport } from '../../bin/local/index';
+import { expectExactlyOnce, faultHarness, TARGETS } from './fault-harness';
+import { runningTargets } from './support';
 /**
  * Every fault the simulator can inject, each against a small cluster (2 opted-in services x 3
  * tasks, one service that does not opt in) and events/observer-original.json. After the queues
@@ -18,35 +9,8 @@ import { runningTargets, sampleEvent, successesPerTarget } from './support';
  * unless the fault makes it impossible, in which case its message is in a DLQ with the reason.
  */
 
-const ORIGINAL = sampleEvent('observer-original.json');
-const TARGETS = 6;
-
-let simulation: Simulation | undefined;
-afterEach(async () => {
-  await simulation?.close();
-  simulation = undefined;
-});
-
-const run = async (
-  faults: FaultSpec,
-  options: Partial<SimulationOptions> & { networkMode?: NetworkModeSpec; messages?: string[] } = {},
-): Promise<ReplayReport> => {
-  const cluster = generateCluster({ services: 3, tasksPerService: 3, optedInServices: 2, networkMode: options.networkMode ?? 'awsvpc' });
-  simulation = await startSimulation({ maxReceiveCount: 3, visibilityTimeoutMs: 1_500, notifyTimeoutMs: 300, ...options, cluster, faults });
-  for (const message of options.messages ?? [ORIGINAL]) await simulation.sendObserverMessage(message);
-  await simulation.drain({ timeoutMs: 60_000 });
-  return simulation.report();
-};
-
-/** No duplicates, nothing unexpected; `missed` targets exactly as given. */
-const expectExactlyOnce = (report: ReplayReport, missed = 0): void => {
-  const text = formatReport(report);
-  expect(report.totals.duplicates, text).toBe(0);
-  expect(report.totals.unexpected, text).toBe(0);
-  expect([...successesPerTarget(report).values()].every((count) => count === 1), text).toBe(true);
-  expect(report.totals.missed, text).toBe(missed);
-  expect(report.totals.delivered, text).toBe(report.totals.expected - missed);
-};
+const harness = faultHarness();
+const { run } = harness;
 
 const targetOf = (report: ReplayReport, service: string, index = 0) =>
   runningTargets(report).filter((entry) => entry.service === service)[index]!;
@@ -173,7 +137,7 @@ describe('handler and delivery faults', () => {
     ];
     const good = [JSON.stringify({ cluster: 'demo', eventId: 'good-1' }), JSON.stringify({ cluster: 'demo', eventId: 'good-2' })];
     const report = await run({}, { messages: [bad[0]!, good[0]!, bad[1]!, bad[2]!, good[1]!, bad[3]!], batchSizes: { 'service-discovery': 10 } });
-    expect(simulation!.counters().invocations['service-discovery']).toBe(1);
+    expect(harness.current()!.counters().invocations['service-discovery']).toBe(1);
     expect(report.events.map((event) => event.eventId).sort()).toEqual(['good-1', 'good-2']);
     expectExactlyOnce(report);
     expect(report.totals.delivered).toBe(2 * TARGETS);
